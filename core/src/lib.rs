@@ -1,0 +1,23 @@
+//! `bt-core`: the math shared by the validator (native) and the explorer (WebAssembly).
+//!
+//! Everything numeric that the project does lives here, once:
+//! - [`numpy`]: the few NumPy behaviours the SDK's weight code relies on (pairwise sums, quantiles, rounding);
+//! - [`weights`]: the SDK's weight processing, bit-exact, plus the chain's checks and a chain-safe quantizer;
+//! - [`ema`]: the per-uid moving average of scores a validator keeps;
+//! - [`volume`]: the masa-style volume reward (z-score through the normal CDF);
+//! - [`yuma`]: the epoch (Yuma consensus) in the chain's fixed-point arithmetic.
+//!
+//! The crate is `no_std` + `alloc` so that the same code compiles to `wasm32-unknown-unknown`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod ema;
+pub mod numpy;
+pub mod volume;
+pub mod weights;
+pub mod yuma;

@@ -1,0 +1,1 @@
+//! The Yuma consensus epoch as the subtensor runtime runs it (being written).
