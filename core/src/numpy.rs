@@ -167,15 +167,16 @@ pub fn quantile_linear_f32(a: &[f32], q: f64) -> Option<f32> {
     let q32 = q as f32;
     let virtual_index = (m - 1) as f32 * q32;
     let floor = libm::floorf(virtual_index);
-    let (prev_pos, next_pos, prev_index) = if virtual_index.is_nan() || virtual_index >= (m - 1) as f32 {
-        (m - 1, m - 1, -1.0f64)
-    } else if virtual_index < 0.0 {
-        (0, 0, 0.0)
-    } else {
-        // floor < m − 1 here, so both positions are in range.
-        let p = floor as usize;
-        (p, p + 1, f64::from(floor))
-    };
+    let (prev_pos, next_pos, prev_index) =
+        if virtual_index.is_nan() || virtual_index >= (m - 1) as f32 {
+            (m - 1, m - 1, -1.0f64)
+        } else if virtual_index < 0.0 {
+            (0, 0, 0.0)
+        } else {
+            // floor < m − 1 here, so both positions are in range.
+            let p = floor as usize;
+            (p, p + 1, f64::from(floor))
+        };
     let gamma = (f64::from(virtual_index) - prev_index) as f32;
     let lo = sorted[prev_pos];
     let hi = sorted[next_pos];

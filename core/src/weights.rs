@@ -181,7 +181,13 @@ pub fn normalize_max_weight<F: NpFloat>(x: &[F], limit: f64) -> Vec<F> {
     let cutoff = (numerator.to_f64() / denominator) * sorted_sum.to_f64();
     let capped: Vec<F> = x
         .iter()
-        .map(|&w| if w.to_f64() > cutoff { F::from_f64(cutoff) } else { w })
+        .map(|&w| {
+            if w.to_f64() > cutoff {
+                F::from_f64(cutoff)
+            } else {
+                w
+            }
+        })
         .collect();
     divide_by_sum(capped)
 }
@@ -200,7 +206,10 @@ fn validate_uids(uids: &[u16], n: usize) -> Result<(), WeightsError> {
     for &uid in uids {
         let slot = seen
             .get_mut(usize::from(uid))
-            .ok_or(WeightsError::UidOutOfRange { uid: u64::from(uid), n })?;
+            .ok_or(WeightsError::UidOutOfRange {
+                uid: u64::from(uid),
+                n,
+            })?;
         if *slot {
             return Err(WeightsError::DuplicateUid(uid));
         }
@@ -265,10 +274,13 @@ pub fn process_weights(
 
     let nz: Vec<f32> = nonzero_pos.iter().map(|&p| weights[p]).collect();
     let nz_uids: Vec<u16> = nonzero_pos.iter().map(|&p| uids[p]).collect();
-    let max_exclude =
-        nz.len().saturating_sub(params.min_allowed_weights) as f64 / nz.len() as f64;
+    let max_exclude = nz.len().saturating_sub(params.min_allowed_weights) as f64 / nz.len() as f64;
     let quantile = f64::from(params.exclude_quantile) / f64::from(U16_MAX);
-    let q = if max_exclude < quantile { max_exclude } else { quantile };
+    let q = if max_exclude < quantile {
+        max_exclude
+    } else {
+        quantile
+    };
     let lowest = numpy::quantile_linear_f32(&nz, q).unwrap_or(f32::NAN);
     let (kept_uids, kept): (Vec<u16>, Vec<f32>) = nz_uids
         .into_iter()
@@ -385,9 +397,9 @@ pub fn chain_max_weight_ok(values: &[u16], max_weights_limit: u16) -> bool {
 
 /// `max(v) / Σv` as the chain's `inplace_normalize` gives it (the sum wraps like the runtime's).
 fn max_normalized_share(values: &[u16]) -> Option<I32F32> {
-    let sum = values
-        .iter()
-        .fold(I32F32::from_num(0), |s, &v| s.wrapping_add(I32F32::from_num(v)));
+    let sum = values.iter().fold(I32F32::from_num(0), |s, &v| {
+        s.wrapping_add(I32F32::from_num(v))
+    });
     let max = I32F32::from_num(*values.iter().max()?);
     if sum == I32F32::from_num(0) {
         return Some(max);
@@ -510,7 +522,10 @@ mod tests {
     #[test]
     fn normalize_uniform_when_limit_too_small_or_zero_sum() {
         assert_eq!(normalize_max_weight(&[1.0f32, 2.0], 0.4), vec![0.5, 0.5]);
-        assert_eq!(normalize_max_weight(&[0.0f32, 0.0, 0.0, 0.0], 0.5), vec![0.25; 4]);
+        assert_eq!(
+            normalize_max_weight(&[0.0f32, 0.0, 0.0, 0.0], 0.5),
+            vec![0.25; 4]
+        );
         assert!(normalize_max_weight::<f32>(&[], 0.5).is_empty());
     }
 
@@ -530,8 +545,12 @@ mod tests {
 
     #[test]
     fn branch_padded_gives_everyone_a_floor() {
-        let p = process_weights(&arange(5), &[0.0, 1.0, 0.0, 0.0, 0.0], &params(5, 2, 1.0, 0))
-            .unwrap();
+        let p = process_weights(
+            &arange(5),
+            &[0.0, 1.0, 0.0, 0.0, 0.0],
+            &params(5, 2, 1.0, 0),
+        )
+        .unwrap();
         assert_eq!(p.branch, Branch::Padded);
         assert_eq!(p.uids, arange(5));
         assert!(p.weights.iter().all(|&w| w > 0.0));
@@ -564,7 +583,10 @@ mod tests {
         let p = params(4, 0, 1.0, 0);
         assert_eq!(
             process_weights(&[0, 1], &[1.0], &p),
-            Err(WeightsError::LengthMismatch { uids: 2, weights: 1 })
+            Err(WeightsError::LengthMismatch {
+                uids: 2,
+                weights: 1
+            })
         );
         assert_eq!(
             process_weights(&[0, 4], &[1.0, 1.0], &p),
@@ -582,7 +604,10 @@ mod tests {
             process_weights(&[0], &[1.0], &params(1, 0, f64::NAN, 0)),
             Err(WeightsError::InvalidMaxWeightLimit(_))
         ));
-        assert_eq!(convert_weights_and_uids_for_emit(&[], &[]), Err(WeightsError::Empty));
+        assert_eq!(
+            convert_weights_and_uids_for_emit(&[], &[]),
+            Err(WeightsError::Empty)
+        );
         assert!(matches!(
             convert_weights_and_uids_for_emit(&[0, 1], &[f64::NAN, 1.0]),
             Err(WeightsError::NonFiniteWeight { uid: 0, .. })
@@ -624,8 +649,16 @@ mod tests {
         // Found by search: the SDK's pipeline on these scores, under a 0.2 limit (13107/65535),
         // yields u16 values the chain rejects with MaxWeightExceeded.
         let w = [
-            0.37757397f32, 0.44116247, 0.013907075, 0.07824594, 0.3802458, 0.09223461, 0.19754344,
-            0.6516726, 0.7604207, 0.9925611,
+            0.37757397f32,
+            0.44116247,
+            0.013907075,
+            0.07824594,
+            0.3802458,
+            0.09223461,
+            0.19754344,
+            0.6516726,
+            0.7604207,
+            0.9925611,
         ];
         let uids = arange(10);
         let p = process_weights(&uids, &w, &params(10, 1, 13107.0 / 65535.0, 0)).unwrap();
@@ -635,12 +668,20 @@ mod tests {
         assert!(chain_max_weight_ok(&safe.values, 13107));
         assert_eq!(safe.uids, sdk.uids);
         // Only a few units move, never down.
-        let moved: u32 = safe.values.iter().zip(&sdk.values).map(|(a, b)| u32::from(a - b)).sum();
+        let moved: u32 = safe
+            .values
+            .iter()
+            .zip(&sdk.values)
+            .map(|(a, b)| u32::from(a - b))
+            .sum();
         assert!(moved > 0 && moved < 100, "moved {moved}");
         // Five equal weights cannot fit under a 0.1 limit at all.
         assert_eq!(
             quantize_for_chain(&arange(5), &[0.2; 5], 6553),
-            Err(WeightsError::MaxWeightInfeasible { count: 5, limit: 6553 })
+            Err(WeightsError::MaxWeightInfeasible {
+                count: 5,
+                limit: 6553
+            })
         );
     }
 

@@ -1,1 +1,70 @@
-fn main() {}
+//! `validator`: the Bittensor subnet validator's command line.
+//!
+//! The offline subcommands expose the shared core's math on JSON (stdin → stdout); the
+//! networked ones (chain, miners, the validation loop) build on the `chain` crate.
+
+mod offline;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// A Bittensor subnet validator.
+#[derive(Debug, Parser)]
+#[command(name = "validator", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Turn raw scores into the u16 weights set_weights sends, exactly as the Python SDK does.
+    ///
+    /// Reads {"uids":[..],"weights":[..],"n":N,"min_allowed_weights":K,
+    /// "max_weight_limit":F,"exclude_quantile":Q} on stdin and prints
+    /// {"uids":[..],"weights_u16":[..]}. Weights may be numbers or "NaN", "Infinity", "-Infinity".
+    ProcessWeights {
+        /// stdin is a JSON array of requests; prints an array of answers, each either
+        /// {"uids","weights_u16"} or {"error"}; exits 0 unless the array itself is unreadable.
+        #[arg(long)]
+        batch: bool,
+        /// Quantize so that the chain's MaxWeightsLimit check always passes (the SDK's own
+        /// rounding can fail it); the output may then differ from the SDK's by a few units.
+        #[arg(long)]
+        chain_safe: bool,
+    },
+    /// Run the Yuma epoch on an epoch input (JSON on stdin) and print the outputs as JSON.
+    Epoch {
+        /// Use the dense (test) path instead of the sparse production path.
+        #[arg(long)]
+        dense: bool,
+        /// Include a per-step trace of intermediate values in the output.
+        #[arg(long)]
+        trace: bool,
+    },
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::ProcessWeights { batch, chain_safe } => {
+            let input = offline::read_stdin()?;
+            println!("{}", offline::process_weights(&input, batch, chain_safe)?);
+        }
+        Command::Epoch { dense, trace } => {
+            let input = offline::read_stdin()?;
+            println!("{}", offline::epoch(&input, dense, trace)?);
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
