@@ -159,7 +159,9 @@ pub fn normalize_max_weight<F: NpFloat>(x: &[F], limit: f64) -> Vec<F> {
     let sorted_sum = numpy::pairwise_sum(&sorted);
     let estimation: Vec<F> = sorted.iter().map(|&v| v / sorted_sum).collect();
     let limit_d = F::from_f64(limit);
-    let over_limit = numpy::max(&estimation).is_none_or(|m| !(m <= limit_d));
+    // NaN compares false, so a NaN maximum counts as over the limit (as in NumPy).
+    let over_limit = numpy::max(&estimation)
+        .is_none_or(|m| m.partial_cmp(&limit_d) != Some(core::cmp::Ordering::Less) && m != limit_d);
     if !over_limit {
         return divide_by_sum(x.to_vec());
     }
@@ -346,7 +348,8 @@ pub fn convert_weights_and_uids_for_emit(
 }
 
 /// The chain's `vec_max_upscale_to_u16` on fixed-point values, in I32F32 exactly as the runtime
-/// computes it (truncating divisions, round half away from zero, saturating conversion).
+/// computes it (truncating divisions, round half away from zero — wrapping on overflow, as the
+/// release-built runtime does — and a saturating conversion).
 pub fn max_upscale_fixed_to_u16(values: &[I32F32]) -> Vec<u16> {
     let u16_max = I32F32::from_num(U16_MAX);
     let threshold = I32F32::from_num(32768);
@@ -363,7 +366,11 @@ pub fn max_upscale_fixed_to_u16(values: &[I32F32]) -> Vec<u16> {
         let scale = u16_max.saturating_div(max);
         return values
             .iter()
-            .map(|v| v.saturating_mul(scale).round().saturating_to_num::<u16>())
+            .map(|v| {
+                v.saturating_mul(scale)
+                    .wrapping_round()
+                    .saturating_to_num::<u16>()
+            })
             .collect();
     }
     values
@@ -371,7 +378,7 @@ pub fn max_upscale_fixed_to_u16(values: &[I32F32]) -> Vec<u16> {
         .map(|v| {
             v.saturating_mul(u16_max)
                 .saturating_div(max)
-                .round()
+                .wrapping_round()
                 .saturating_to_num::<u16>()
         })
         .collect()

@@ -14,7 +14,9 @@ use substrate_fixed::types::{I32F32, I64F64};
 
 /// The classic bonds EMA factor, `1 − BondsMovingAverage / 1 000 000`.
 pub fn normal_alpha(p: &EpochParams) -> I32F32 {
-    let bma = I64F64::from_num(p.bonds_moving_average).saturating_div(I64F64::from_num(1_000_000));
+    // Values above 2^63 cannot be stored meaningfully; saturate where the runtime would panic.
+    let bma = I64F64::saturating_from_num(p.bonds_moving_average)
+        .saturating_div(I64F64::from_num(1_000_000));
     ONE.saturating_sub(I32F32::saturating_from_num(bma))
 }
 
@@ -81,16 +83,22 @@ pub fn liquid_alpha_218(consensus: &[I32F32], p: &EpochParams) -> Option<Vec<I32
 pub fn alpha_sigmoid(consensus: I32F32, weight: I32F32, bond: I32F32, p: &EpochParams) -> I32F32 {
     let (alpha_low, alpha_high) = alpha_bounds(p);
     let steepness = I32F32::from_num(p.alpha_sigmoid_steepness);
-    let buy = weight.saturating_sub(consensus).clamp(ZERO, ONE);
-    let sell = bond.saturating_sub(weight).clamp(ZERO, ONE);
+    let buy = clamp_value(weight.saturating_sub(consensus), ZERO, ONE);
+    let sell = clamp_value(bond.saturating_sub(weight), ZERO, ONE);
     let diff = if weight >= bond { buy } else { sell };
     let exponent = steepness
         .saturating_div(I32F32::from_num(-100))
         .saturating_mul(diff.saturating_sub(I32F32::from_num(0.5)));
     let sigmoid = ONE.saturating_div(ONE.saturating_add(math::exp_safe(exponent)));
-    alpha_low
-        .saturating_add(sigmoid.saturating_mul(alpha_high.saturating_sub(alpha_low)))
-        .clamp(alpha_low, alpha_high)
+    let alpha =
+        alpha_low.saturating_add(sigmoid.saturating_mul(alpha_high.saturating_sub(alpha_low)));
+    clamp_value(alpha, alpha_low, alpha_high)
+}
+
+/// The runtime's `clamp_value`: `min(high)` then `max(low)`, so `low` wins when the bounds
+/// cross (where `Ord::clamp` would panic).
+fn clamp_value(value: I32F32, low: I32F32, high: I32F32) -> I32F32 {
+    value.min(high).max(low)
 }
 
 /// Yuma3 bonds and dividends (sparse): returns the new bonds (proportions) and dividends.

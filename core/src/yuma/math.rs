@@ -59,9 +59,7 @@ pub fn normalize_stake(stake: &[u64]) -> Vec<I32F32> {
     if total != I64F64::from_bits(0) {
         s64.iter_mut().for_each(|v| *v = v.saturating_div(total));
     }
-    s64.into_iter()
-        .map(|v| I32F32::saturating_from_num(v))
-        .collect()
+    s64.into_iter().map(I32F32::saturating_from_num).collect()
 }
 
 /// `is_topk`: the k largest entries (stable ascending sort; ties drop lower indices first).

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The main job (the README's first command). Installs what is needed (scripts/setup.sh),
+# builds the validator, and runs what exists so far on the example subnet in examples/:
+# raw scores -> the u16 weights set_weights would send (checked against the Python SDK),
+# then a Yuma epoch over three validators and six miners.
+# The local chain, the miners, the validator loop and the explorer join this script as they
+# land (issues 3-5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cargo build --release -p validator --locked
+bin=target/release/validator
+
+echo "== scores -> weights (examples/weights-request.json)"
+"$bin" process-weights < examples/weights-request.json | tee target/demo-weights.json
+
+echo "== the same scores through the Python SDK"
+.venv-sdk/bin/python - examples/weights-request.json <<'PY'
+import json, logging, sys
+import numpy as np
+logging.disable(logging.CRITICAL)
+from bittensor.utils import weight_utils
+req = json.load(open(sys.argv[1]))
+class Chain:
+    n = req["n"]
+    def min_allowed_weights(self, netuid): return req["min_allowed_weights"]
+    def max_weight_limit(self, netuid): return req["max_weight_limit"]
+c = Chain()
+w = np.array([float(x) if not isinstance(x, str) else float(x.replace("Infinity", "inf")) for x in req["weights"]], dtype=np.float32)
+u, v = weight_utils.process_weights_for_netuid(np.array(req["uids"], dtype=np.int64), w, 1, c, c, req["exclude_quantile"])
+uids, vals = weight_utils.convert_weights_and_uids_for_emit(u, v)
+ours = json.load(open("target/demo-weights.json"))
+print(json.dumps({"uids": uids, "weights_u16": vals}))
+print("identical to ours" if ours == {"uids": uids, "weights_u16": vals} else "DIFFERENT from ours")
+PY
+
+echo "== Yuma epoch (examples/epoch-input.json)"
+"$bin" epoch < examples/epoch-input.json | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+cols = ["stake_weight", "consensus", "incentive", "dividends", "validator_trust", "emission"]
+print("uid " + " ".join("%15s" % c for c in cols))
+for i in range(len(o["incentive"])):
+    print("%3d " % i + " ".join("%15d" % o[c][i] for c in cols))
+'
