@@ -18,4 +18,4 @@ cargo build -p bt-core --target wasm32-unknown-unknown --locked
 
 echo "== differential test: validator process-weights vs the Python SDK"
 cargo build --release -p validator --locked
-.venv-sdk/bin/python tests/differential/weights_vs_sdk.py --bin target/release/validator --cases 2000
+.venv-sdk/bin/python tests/differential/weights_vs_sdk.py --bin target/release/validator --cases 3000
