@@ -31,6 +31,8 @@ pub trait NpFloat:
     const ZERO: Self;
     /// 1 in this dtype.
     const ONE: Self;
+    /// The unit roundoff of this dtype (half an ulp of 1), as a float64.
+    const UNIT_ROUNDOFF: f64;
     /// A Python float (or NumPy float64) cast to this dtype: round to nearest, ties to even.
     fn from_f64(x: f64) -> Self;
     /// Exact widening to float64 (what `tolist()` and float64 promotion do).
@@ -48,6 +50,7 @@ pub trait NpFloat:
 impl NpFloat for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const UNIT_ROUNDOFF: f64 = f32::EPSILON as f64 / 2.0;
     fn from_f64(x: f64) -> Self {
         x as f32
     }
@@ -71,6 +74,7 @@ impl NpFloat for f32 {
 impl NpFloat for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
     fn from_f64(x: f64) -> Self {
         x
     }
@@ -201,12 +205,19 @@ pub fn quantile_linear_f32(a: &[f32], q: f64) -> Option<f32> {
         };
     let gamma = (f64::from(virtual_index) - prev_index) as f32;
     // Only two order statistics are needed: select them in O(m) instead of sorting.
-    let mut scratch = a.to_vec();
-    let (_, &mut lo, right) = scratch.select_nth_unstable_by(prev_pos, np_order);
-    let hi = if next_pos == prev_pos {
-        lo
+    let (lo, hi) = if prev_pos == 0 && next_pos <= 1 {
+        // The common exclude_quantile = 0 case: the two smallest, in one scan.
+        let (lo, second) = two_smallest(a);
+        (lo, if next_pos == 0 { lo } else { second })
     } else {
-        right.iter().copied().min_by(np_order).unwrap_or(lo)
+        let mut scratch = a.to_vec();
+        let (_, &mut lo, right) = scratch.select_nth_unstable_by(prev_pos, np_order);
+        let hi = if next_pos == prev_pos {
+            lo
+        } else {
+            right.iter().copied().min_by(np_order).unwrap_or(lo)
+        };
+        (lo, hi)
     };
     let diff = hi - lo;
     let value = if gamma >= 0.5 {
@@ -217,9 +228,32 @@ pub fn quantile_linear_f32(a: &[f32], q: f64) -> Option<f32> {
     Some(value)
 }
 
+/// The first two elements of `a` in NumPy's sort order (the second is the first again when `a`
+/// has one element). `a` is not empty.
+fn two_smallest(a: &[f32]) -> (f32, f32) {
+    let mut lo = a[0];
+    let mut second: Option<f32> = None;
+    for &v in &a[1..] {
+        if np_order(&v, &lo) == Ordering::Less {
+            second = Some(lo);
+            lo = v;
+        } else if second.is_none_or(|s| np_order(&v, &s) == Ordering::Less) {
+            second = Some(v);
+        }
+    }
+    (lo, second.unwrap_or(lo))
+}
+
 /// Python's `round(x)` for a float: round half to even.
 pub fn round_half_even(x: f64) -> f64 {
-    libm::rint(x)
+    // Adding and removing 2^52 rounds to an integer in the current (nearest-even) mode; exact
+    // for 0 ≤ x < 2^52, the range of the weight code. libm handles the rest.
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    if (0.0..TWO_52).contains(&x) {
+        (x + TWO_52) - TWO_52
+    } else {
+        libm::rint(x)
+    }
 }
 
 #[cfg(test)]
@@ -271,6 +305,20 @@ mod tests {
         assert!(max(&[1.0f32, f32::NAN, 3.0]).unwrap().is_nan());
         assert_eq!(max(&[1.0f32, 3.0, 2.0]), Some(3.0));
         assert_eq!(max::<f32>(&[]), None);
+    }
+
+    proptest::proptest! {
+        /// The one-scan shortcut for the lowest quantiles equals selecting from a full sort.
+        #[test]
+        fn low_quantile_shortcut_matches_sorting(
+            a in proptest::collection::vec(proptest::prelude::any::<f32>(), 1..200),
+        ) {
+            let sorted = sort(&a);
+            let (lo, second) = two_smallest(&a);
+            proptest::prop_assert!(np_order(&lo, &sorted[0]) == Ordering::Equal);
+            let s = sorted[1.min(sorted.len() - 1)];
+            proptest::prop_assert!(np_order(&second, &s) == Ordering::Equal);
+        }
     }
 
     #[test]

@@ -155,6 +155,39 @@ pub fn normalize_max_weight<F: NpFloat>(x: &[F], limit: f64) -> Vec<F> {
     if total == F::ZERO || (n as f64) * limit <= 1.0 {
         return vec![F::ONE / F::from_count(n); n];
     }
+    if surely_under_limit(x, F::from_f64(limit)) {
+        return divide_by(x.to_vec(), total);
+    }
+    normalize_sorted(x, limit, total)
+}
+
+/// True when the SDK's test `max(sort(x) / sum(sort(x))) <= limit` provably passes, so the
+/// sort (most of the cost at large n) can be skipped: `x` is finite and non-negative, and an
+/// upper bound on the float rounding of the sorted pairwise sum and the division still leaves
+/// the largest share at or below the limit. Inputs near the boundary take the exact path.
+fn surely_under_limit<F: NpFloat>(x: &[F], limit_d: F) -> bool {
+    let n = x.len() as f64;
+    let (mut sum, mut max, mut ok) = (0.0f64, 0.0f64, true);
+    for &v in x {
+        let v = v.to_f64();
+        ok &= v >= 0.0 && v.is_finite();
+        sum += v;
+        max = if v > max { v } else { max };
+    }
+    // Summing n non-negative terms in any order loses at most a factor (1 − 2(n+1)u) while
+    // (n+1)u < 1/2; the float64 sum above is far more accurate than that. The division adds
+    // one rounding (1 + u), and 1e-12 covers evaluating this bound itself.
+    let growth = 2.0 * (n + 1.0) * F::UNIT_ROUNDOFF;
+    if !ok || !(sum > 0.0) || !sum.is_finite() || growth >= 0.5 {
+        return false;
+    }
+    let bound = (max / sum) * (1.0 + F::UNIT_ROUNDOFF) / (1.0 - growth) * (1.0 + 1e-12);
+    bound <= limit_d.to_f64()
+}
+
+/// The SDK's sorted path of `normalize_max_weight`, taken when the cap may apply.
+fn normalize_sorted<F: NpFloat>(x: &[F], limit: f64, total: F) -> Vec<F> {
+    let n = x.len();
     let sorted = numpy::sort(x);
     let sorted_sum = numpy::pairwise_sum(&sorted);
     let estimation: Vec<F> = sorted.iter().map(|&v| v / sorted_sum).collect();
@@ -163,7 +196,7 @@ pub fn normalize_max_weight<F: NpFloat>(x: &[F], limit: f64) -> Vec<F> {
     let over_limit = numpy::max(&estimation)
         .is_none_or(|m| m.partial_cmp(&limit_d) != Some(core::cmp::Ordering::Less) && m != limit_d);
     if !over_limit {
-        return divide_by_sum(x.to_vec());
+        return divide_by(x.to_vec(), total);
     }
     let cumsum = numpy::cumsum(&estimation);
     let eps = F::from_f64(EPSILON);
@@ -191,11 +224,12 @@ pub fn normalize_max_weight<F: NpFloat>(x: &[F], limit: f64) -> Vec<F> {
             }
         })
         .collect();
-    divide_by_sum(capped)
+    let capped_sum = numpy::pairwise_sum(&capped);
+    divide_by(capped, capped_sum)
 }
 
-fn divide_by_sum<F: NpFloat>(mut w: Vec<F>) -> Vec<F> {
-    let s = numpy::pairwise_sum(&w);
+/// `w / s` elementwise; `s` is `w.sum()`, which the caller has at hand.
+fn divide_by<F: NpFloat>(mut w: Vec<F>, s: F) -> Vec<F> {
     for v in &mut w {
         *v = *v / s;
     }
@@ -507,6 +541,14 @@ mod tests {
         }
     }
 
+    fn bits32(v: &[f32]) -> Vec<u32> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    fn bits64(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
     fn arange(n: usize) -> Vec<u16> {
         (0..n as u16).collect()
     }
@@ -712,6 +754,42 @@ mod tests {
             // The cap only applies when it is attainable (count · limit > 1).
             if (count as f64) * limit > 1.0 {
                 prop_assert!(max <= limit + 1e-4, "max {} limit {}", max, limit);
+            }
+        }
+
+        /// Skipping the sort is an optimisation only: it must agree, bit for bit, with the
+        /// SDK's sorted path, including just below and above the limit.
+        #[test]
+        fn sort_shortcut_agrees_with_the_sorted_path(
+            w in prop::collection::vec(0.0f32..1000.0, 1..400),
+            wide in prop::collection::vec(0.0f64..1e6, 1..400),
+            nudge in -100i32..=100,
+        ) {
+            let s32: f64 = w.iter().map(|&v| f64::from(v)).sum();
+            let m32 = w.iter().cloned().fold(0.0f32, f32::max);
+            let s64: f64 = wide.iter().sum();
+            let m64 = wide.iter().cloned().fold(0.0f64, f64::max);
+            // Limits at the largest share, near it on either side, and loose ones.
+            for (share, ok) in [(f64::from(m32) / s32, s32 > 0.0), (m64 / s64, s64 > 0.0)] {
+                if !ok { continue; }
+                // Relative steps of 1e-6 straddle the shortcut's safety margin (≈ 2(n+1)u).
+                let near = share * (1.0 + f64::from(nudge) * 1e-6);
+                for limit in [share, near.clamp(0.0, 1.0), 0.5, 1.0] {
+                    let fast = normalize_max_weight(&w, limit);
+                    let slow = if w.len() as f64 * limit <= 1.0 || s32 == 0.0 {
+                        fast.clone()
+                    } else {
+                        normalize_sorted(&w, limit, numpy::pairwise_sum(&w))
+                    };
+                    prop_assert_eq!(bits32(&fast), bits32(&slow));
+                    let fast = normalize_max_weight(&wide, limit);
+                    let slow = if wide.len() as f64 * limit <= 1.0 || s64 == 0.0 {
+                        fast.clone()
+                    } else {
+                        normalize_sorted(&wide, limit, numpy::pairwise_sum(&wide))
+                    };
+                    prop_assert_eq!(bits64(&fast), bits64(&slow));
+                }
             }
         }
 
