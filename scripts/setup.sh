@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine with rustup, Python 3 and
-# Node: the wasm32 Rust target and the pinned Python SDK venv (.venv-sdk). Idempotent.
+# Node: the wasm32 Rust target, the pinned Python SDK venv (.venv-sdk) and chopsticks (the
+# local chain, pinned in package-lock.json). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,3 +10,8 @@ rustup target add wasm32-unknown-unknown
 
 echo "== python SDK venv (.venv-sdk)"
 scripts/python-env.sh
+
+echo "== chopsticks (node_modules, from package-lock.json)"
+if [ ! -x node_modules/.bin/chopsticks ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -4,6 +4,7 @@
 //! - [`numpy`]: the few NumPy behaviours the SDK's weight code relies on (pairwise sums, quantiles, rounding);
 //! - [`weights`]: the SDK's weight processing, bit-exact, plus the chain's checks and a chain-safe quantizer;
 //! - [`ema`]: the per-uid moving average of scores a validator keeps;
+//! - [`metagraph`]: one subnet at one block (neurons, hyperparameters) and the views derived from it;
 //! - [`volume`]: the masa-style volume reward (z-score through the normal CDF);
 //! - [`yuma`]: the epoch (Yuma consensus) in the chain's fixed-point arithmetic.
 //!
@@ -17,6 +18,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod ema;
+pub mod metagraph;
 pub mod numpy;
 pub mod volume;
 pub mod weights;

@@ -178,7 +178,7 @@ fn surely_under_limit<F: NpFloat>(x: &[F], limit_d: F) -> bool {
     // (n+1)u < 1/2; the float64 sum above is far more accurate than that. The division adds
     // one rounding (1 + u), and 1e-12 covers evaluating this bound itself.
     let growth = 2.0 * (n + 1.0) * F::UNIT_ROUNDOFF;
-    if !ok || !(sum > 0.0) || !sum.is_finite() || growth >= 0.5 {
+    if !ok || sum.is_nan() || sum <= 0.0 || !sum.is_finite() || growth >= 0.5 {
         return false;
     }
     let bound = (max / sum) * (1.0 + F::UNIT_ROUNDOFF) / (1.0 - growth) * (1.0 + 1e-12);

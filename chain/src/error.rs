@@ -1,0 +1,218 @@
+//! The chain crate's errors: each says what went wrong and what to do about it.
+
+use thiserror::Error;
+
+/// Anything that can go wrong talking to a subtensor node.
+#[derive(Debug, Error)]
+pub enum ChainError {
+    /// The endpoint could not be reached or did not speak JSON-RPC.
+    #[error("cannot connect to {endpoint}: {reason}. Check --subtensor.chain_endpoint (ws://host:port or wss://…) and that the node is running")]
+    Connect {
+        /// The URL tried.
+        endpoint: String,
+        /// What the transport said.
+        reason: String,
+    },
+    /// A request took longer than its deadline.
+    #[error("{what} timed out after {seconds} s: the node is slow, overloaded or gone")]
+    Timeout {
+        /// What was being done.
+        what: String,
+        /// The deadline.
+        seconds: u64,
+    },
+    /// An RPC or client error from subxt while reading.
+    #[error("{what}: {reason}")]
+    Rpc {
+        /// What was being done.
+        what: String,
+        /// The underlying error.
+        reason: String,
+    },
+    /// The subnet is not on this chain.
+    #[error("subnet {netuid} does not exist on this chain (at block {block}); list subnets with `validator metagraph --list` or check --netuid")]
+    NoSuchSubnet {
+        /// The netuid asked for.
+        netuid: u16,
+        /// The block read.
+        block: u64,
+    },
+    /// The runtime lacks a storage item, call or runtime API this crate needs.
+    #[error("this runtime has no {item}: the node runs an unsupported subtensor version")]
+    Unsupported {
+        /// The missing item, as `Pallet.Item`.
+        item: String,
+    },
+    /// A stored value did not decode as expected.
+    #[error("cannot decode {item}: {reason}")]
+    Decode {
+        /// The item, as `Pallet.Item`.
+        item: String,
+        /// The decoder's message.
+        reason: String,
+    },
+    /// A transaction was refused (by the pool or in the block). See [`TxError`].
+    #[error(transparent)]
+    Tx(#[from] TxError),
+    /// The local node could not be started or bootstrapped.
+    #[error("local chain: {0}")]
+    Localnet(String),
+}
+
+/// Why a transaction (set_weights, commit, reveal, or a bootstrap call) did not land.
+/// Each subtensor error a validator meets has its own variant and advice.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum TxError {
+    /// `SettingWeightsTooFast` / `CommittingWeightsTooFast`, or the pool's rate-limit refusal.
+    #[error("weights set too fast: the subnet's weights rate limit has not passed since this hotkey's last update; wait, the validator retries after the limit")]
+    RateLimited,
+    /// `HotKeyNotRegisteredInSubNet` (or the pool's UidNotFound).
+    #[error("hotkey is not registered on this subnet: register it (btcli subnets register) or check --netuid and --wallet.hotkey")]
+    NotRegistered,
+    /// `NeuronNoValidatorPermit`.
+    #[error("this uid has no validator permit: it needs more stake than the subnet's lowest permitted validator; add stake and wait an epoch")]
+    NoValidatorPermit,
+    /// `IncorrectWeightVersionKey`.
+    #[error("version_key is below the subnet's weights_version: upgrade the validator or pass a higher --neuron.version_key")]
+    VersionKeyTooLow,
+    /// `WeightVecLengthIsLow`.
+    #[error("too few weights: the subnet's min_allowed_weights is higher than the number of non-zero weights sent; score more miners")]
+    TooFewWeights,
+    /// `MaxWeightExceeded`.
+    #[error("a weight exceeds the subnet's max_weights_limit after normalisation: process the weights with the subnet's limit (chain-safe quantizer)")]
+    MaxWeightExceeded,
+    /// `CommitRevealEnabled`.
+    #[error("commit-reveal is enabled on this subnet: weights must be committed and revealed, not set directly")]
+    CommitRevealEnabled,
+    /// `CommitRevealDisabled`.
+    #[error("commit-reveal is disabled on this subnet: set weights directly")]
+    CommitRevealDisabled,
+    /// The pool refused a nonce that is already used.
+    #[error("stale nonce: another transaction from this key landed first; resubmit (the nonce is re-read)")]
+    StaleNonce,
+    /// `NotEnoughStakeToSetWeights` (or the pool's StakeAmountTooLow).
+    #[error("not enough stake to set weights: the hotkey's stake is below the chain's weights minimum stake")]
+    NotEnoughStake,
+    /// A reveal that matches no commit, or comes at the wrong time.
+    #[error(
+        "reveal refused ({0}): the commit is missing, expired, or its reveal epoch has not come"
+    )]
+    Reveal(String),
+    /// Any other module error, by name.
+    #[error("the chain refused the call: {pallet}.{name}")]
+    Module {
+        /// Pallet name.
+        pallet: String,
+        /// Error variant name.
+        name: String,
+    },
+    /// Any other refusal, with the node's words.
+    #[error("the chain refused the transaction: {0}")]
+    Other(String),
+}
+
+impl TxError {
+    /// The typed error for a module error named `pallet.name`.
+    pub fn from_module(pallet: &str, name: &str) -> Self {
+        match name {
+            "SettingWeightsTooFast" | "CommittingWeightsTooFast" => Self::RateLimited,
+            "HotKeyNotRegisteredInSubNet" => Self::NotRegistered,
+            "NeuronNoValidatorPermit" => Self::NoValidatorPermit,
+            "IncorrectWeightVersionKey" => Self::VersionKeyTooLow,
+            "WeightVecLengthIsLow" => Self::TooFewWeights,
+            "MaxWeightExceeded" => Self::MaxWeightExceeded,
+            "CommitRevealEnabled" => Self::CommitRevealEnabled,
+            "CommitRevealDisabled" => Self::CommitRevealDisabled,
+            "NotEnoughStakeToSetWeights" => Self::NotEnoughStake,
+            "InvalidRevealCommitHashNotMatch"
+            | "NoWeightsCommitFound"
+            | "ExpiredWeightCommit"
+            | "RevealTooEarly"
+            | "InvalidRevealCommitTempo" => Self::Reveal(name.to_string()),
+            _ => Self::Module {
+                pallet: pallet.to_string(),
+                name: name.to_string(),
+            },
+        }
+    }
+
+    /// The typed error for a transaction-pool refusal, from the node's message
+    /// (`1010: Invalid Transaction: …` with a custom code, or `stale`).
+    pub fn from_pool_message(message: &str) -> Self {
+        let lower = message.to_ascii_lowercase();
+        if lower.contains("stale") || lower.contains("outdated") {
+            return Self::StaleNonce;
+        }
+        // Subtensor's CustomTransactionError codes (SubtensorSignedExtension).
+        let code = custom_code(&lower);
+        match code {
+            Some(1) => Self::NotEnoughStake,
+            Some(6) => Self::RateLimited,
+            Some(19) => Self::NotRegistered,
+            Some(c @ 15..=17) => Self::Reveal(format!("pool code {c}")),
+            _ => Self::Other(message.to_string()),
+        }
+    }
+
+    /// True for refusals that a later retry can cure without operator action.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::RateLimited | Self::StaleNonce)
+    }
+}
+
+/// The `custom` code in a pool refusal such as `{"invalid":{"custom":6}}` or `Custom(6)`.
+fn custom_code(lower: &str) -> Option<u8> {
+    let at = lower.find("custom")?;
+    let digits: String = lower[at + 6..]
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_errors_map_to_their_variants() {
+        assert_eq!(
+            TxError::from_module("SubtensorModule", "SettingWeightsTooFast"),
+            TxError::RateLimited
+        );
+        assert_eq!(
+            TxError::from_module("SubtensorModule", "WeightVecLengthIsLow"),
+            TxError::TooFewWeights
+        );
+        assert_eq!(
+            TxError::from_module("SubtensorModule", "Whatever"),
+            TxError::Module {
+                pallet: "SubtensorModule".into(),
+                name: "Whatever".into()
+            }
+        );
+    }
+
+    #[test]
+    fn pool_refusals_map_to_their_variants() {
+        assert_eq!(
+            TxError::from_pool_message(r#"1010: Invalid Transaction: {"invalid":{"stale":null}}"#),
+            TxError::StaleNonce
+        );
+        assert_eq!(
+            TxError::from_pool_message(r#"{"invalid":{"custom":6}}"#),
+            TxError::RateLimited
+        );
+        assert_eq!(
+            TxError::from_pool_message("Invalid Transaction: Custom(1)"),
+            TxError::NotEnoughStake
+        );
+        assert!(matches!(
+            TxError::from_pool_message("something else"),
+            TxError::Other(_)
+        ));
+        assert!(TxError::RateLimited.is_retryable());
+        assert!(!TxError::NoValidatorPermit.is_retryable());
+    }
+}

@@ -1,0 +1,26 @@
+//! `bt-chain`: the subtensor chain for the validator (native) and the explorer (browser).
+//!
+//! core ← chain ← validator / web: this crate reads and writes the chain and leaves all math
+//! to `bt-core`.
+//! - [`client`]: endpoints (btcli's network names), connecting with deadlines, batched raw reads;
+//! - [`storage`]: metadata-typed storage reads, many keys per round trip;
+//! - [`metagraph`]: one subnet at one block, in three round trips;
+//! - [`tx`]: signed submission and inclusion, with typed errors;
+//! - [`weights`]: set_weights, commit/reveal v2, and the read-back that proves weights landed;
+//! - [`blocks`]: new heads with reconnect and backoff;
+//! - [`localnet`], [`bootstrap`] (native): a chopsticks node and a dev subnet for tests and demos.
+
+pub mod blocks;
+#[cfg(feature = "native")]
+pub mod bootstrap;
+pub mod client;
+pub mod error;
+#[cfg(feature = "native")]
+pub mod localnet;
+pub mod metagraph;
+pub mod storage;
+pub mod tx;
+pub mod weights;
+
+pub use client::{resolve_endpoint, Chain};
+pub use error::{ChainError, TxError};

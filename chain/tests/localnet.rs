@@ -1,0 +1,159 @@
+//! Against the real subtensor runtime (spec 218) executed by chopsticks: bootstrap a subnet,
+//! sync its metagraph, set weights and read them back, and meet the chain's refusals.
+
+use std::path::Path;
+use std::time::Duration;
+
+use bt_chain::bootstrap::{bootstrap, dev_key, BootstrapConfig, Subnet};
+use bt_chain::localnet::{Localnet, LocalnetConfig};
+use bt_chain::weights::{set_and_verify, set_weights, verify_weights, Verification, WeightsToSet};
+use bt_chain::{metagraph, Chain, ChainError, TxError};
+
+async fn start() -> (Localnet, Chain) {
+    let repo = LocalnetConfig::find_repo(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .expect("repository with node_modules (run npm ci)");
+    let node = Localnet::start(&LocalnetConfig::for_repo(&repo))
+        .await
+        .expect("local chain starts");
+    let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30))
+        .await
+        .expect("connects");
+    (node, chain)
+}
+
+fn weights(uids: Vec<u16>, values: Vec<u16>) -> WeightsToSet {
+    WeightsToSet {
+        uids,
+        values,
+        version_key: 0,
+    }
+}
+
+fn miner_uids(s: &Subnet) -> Vec<u16> {
+    s.miners.iter().map(|m| m.uid).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_sync_set_and_verify() {
+    let (node, chain) = start().await;
+    let config = BootstrapConfig::default();
+    let subnet = bootstrap(&chain, &config).await.expect("bootstrap");
+    assert_eq!(subnet.validators.len(), 2);
+    assert_eq!(subnet.miners.len(), 6);
+
+    // Idempotent: a second run finds the same subnet and keys.
+    let again = bootstrap(&chain, &config).await.expect("second bootstrap");
+    assert_eq!(again.netuid, subnet.netuid);
+    assert_eq!(miner_uids(&again), miner_uids(&subnet));
+
+    // The metagraph has every neuron, its axon, and the validators' stake.
+    let mg = metagraph::sync(&chain, subnet.netuid, None)
+        .await
+        .expect("sync");
+    assert_eq!(mg.n(), 1 + 2 + 6);
+    assert_eq!(mg.hyperparams.tempo, config.tempo);
+    assert!(!mg.hyperparams.commit_reveal_enabled);
+    for v in &subnet.validators {
+        let n = &mg.neurons[usize::from(v.uid)];
+        assert!(n.alpha_stake > 0, "validator {} has alpha", v.uid);
+        assert_eq!(n.total_stake, n.alpha_stake);
+    }
+    assert!(
+        mg.neurons[usize::from(subnet.validators[0].uid)].alpha_stake
+            > mg.neurons[usize::from(subnet.validators[1].uid)].alpha_stake
+    );
+    for m in &subnet.miners {
+        let n = &mg.neurons[usize::from(m.uid)];
+        assert_eq!(format!("{}:{}", n.axon.ip_string(), n.axon.port), m.axon);
+        assert_ne!(n.coldkey, [0; 32]);
+    }
+
+    // Set weights, read them back: a match, and W shows them.
+    let v0 = dev_key(&subnet.validators[0].uri).unwrap();
+    let sent = weights(
+        miner_uids(&subnet),
+        vec![65535, 50000, 40000, 30000, 20000, 10000],
+    );
+    let out = set_and_verify(&chain, &v0, subnet.netuid, &sent)
+        .await
+        .expect("set weights");
+    assert!(out.verification.is_match(), "{:?}", out.verification);
+    let mg = metagraph::sync(&chain, subnet.netuid, None)
+        .await
+        .expect("sync");
+    let row = &mg.neurons[usize::from(subnet.validators[0].uid)];
+    assert_eq!(row.weights, sent.expected_row());
+    assert_eq!(row.last_update, out.included_at);
+
+    // A different row than the one sent is reported as a mismatch with the differences.
+    let other = weights(miner_uids(&subnet), vec![1, 2, 3, 4, 5, 6]);
+    match verify_weights(
+        &chain,
+        subnet.netuid,
+        &v0.public_key().0,
+        &other,
+        out.included_at,
+    )
+    .await
+    .unwrap()
+    {
+        Verification::Mismatch { differences, .. } => assert_eq!(differences.len(), 6),
+        v => panic!("expected a mismatch, got {v:?}"),
+    }
+    // A submission newer than the stored row is not yet included.
+    let later = verify_weights(
+        &chain,
+        subnet.netuid,
+        &v0.public_key().0,
+        &sent,
+        out.included_at + 1000,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(later, Verification::NotYetIncluded { .. }),
+        "{later:?}"
+    );
+
+    // Refusals, typed.
+    let stranger = dev_key("//nobody").unwrap();
+    let err = set_weights(&chain, &stranger, subnet.netuid, &sent)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ChainError::Tx(TxError::NotRegistered) | ChainError::Tx(TxError::Other(_))
+        ),
+        "{err}"
+    );
+
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_endpoints_and_netuids_are_clear_errors() {
+    // Nothing listens on port 1.
+    let err = Chain::connect("ws://127.0.0.1:1", Duration::from_secs(5))
+        .await
+        .err()
+        .expect("no node");
+    assert!(matches!(err, ChainError::Connect { .. }), "{err}");
+    assert!(err.to_string().contains("--subtensor.chain_endpoint"));
+
+    let (node, chain) = start().await;
+    let err = metagraph::sync(&chain, 999, None).await.unwrap_err();
+    assert!(
+        matches!(err, ChainError::NoSuchSubnet { netuid: 999, .. }),
+        "{err}"
+    );
+    let subnets = metagraph::subnets(&chain).await.unwrap();
+    assert!(subnets.contains(&0));
+
+    // The node dies in the middle: the next read fails with an error, not a hang.
+    node.stop().await;
+    let err = tokio::time::timeout(Duration::from_secs(60), metagraph::sync(&chain, 0, None))
+        .await
+        .expect("no hang");
+    assert!(err.is_err());
+}
