@@ -174,12 +174,10 @@ impl Chain {
             self.legacy.chain_get_header(None),
         )
         .await?;
-        header
-            .map(|h| h.number)
-            .ok_or_else(|| ChainError::Rpc {
-                what: "reading the best header".into(),
-                reason: "the node returned no header".into(),
-            })
+        header.map(|h| h.number).ok_or_else(|| ChainError::Rpc {
+            what: "reading the best header".into(),
+            reason: "the node returned no header".into(),
+        })
     }
 
     /// Raw values of many storage keys at block `at`, in one request. Absent keys are `None`.

@@ -30,7 +30,7 @@ pub enum ChainError {
         reason: String,
     },
     /// The subnet is not on this chain.
-    #[error("subnet {netuid} does not exist on this chain (at block {block}); list subnets with `validator metagraph --list` or check --netuid")]
+    #[error("subnet {netuid} does not exist on this chain (at block {block}); list subnets with `validator metagraph` (no --netuid) or check --netuid")]
     NoSuchSubnet {
         /// The netuid asked for.
         netuid: u16,

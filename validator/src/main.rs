@@ -3,6 +3,7 @@
 //! The offline subcommands expose the shared core's math on JSON (stdin → stdout); the
 //! networked ones (chain, miners, the validation loop) build on the `chain` crate.
 
+mod network;
 mod offline;
 
 use anyhow::Result;
@@ -43,6 +44,23 @@ enum Command {
         #[arg(long)]
         trace: bool,
     },
+    /// Start a local subtensor chain (chopsticks, the real runtime) with a bootstrapped
+    /// subnet; prints the subnet (netuid, endpoint, dev keys) as JSON and serves until Ctrl-C.
+    Localnet(network::LocalnetArgs),
+    /// Print a subnet's neurons and W (or, without --netuid, the list of subnets).
+    Metagraph {
+        #[command(flatten)]
+        chain: network::ChainArgs,
+        /// The subnet.
+        #[arg(long)]
+        netuid: Option<u16>,
+        /// Read at this block instead of the best one.
+        #[arg(long)]
+        block: Option<u64>,
+        /// Print the metagraph as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -55,8 +73,21 @@ fn run(cli: Cli) -> Result<()> {
             let input = offline::read_stdin()?;
             println!("{}", offline::epoch(&input, dense, trace)?);
         }
+        Command::Localnet(args) => runtime()?.block_on(network::localnet(args))?,
+        Command::Metagraph {
+            chain,
+            netuid,
+            block,
+            json,
+        } => runtime()?.block_on(network::show_metagraph(&chain, netuid, block, json))?,
     }
     Ok(())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn main() -> ExitCode {

@@ -1,0 +1,258 @@
+//! Networked subcommands: a local chain for development (`localnet`), the metagraph of any
+//! subnet on any node (`metagraph`), and the epoch recomputed locally against the chain's
+//! own values (`yuma`). Flags follow btcli: `--subtensor.network`, `--subtensor.chain_endpoint`.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use bt_chain::bootstrap::{bootstrap, BootstrapConfig};
+use bt_chain::localnet::{Localnet, LocalnetConfig};
+use bt_chain::{metagraph, resolve_endpoint, Chain};
+use bt_core::metagraph::Metagraph;
+use clap::Args;
+use subxt::utils::AccountId32;
+
+/// Where the chain is, as btcli names it.
+#[derive(Debug, Clone, Args)]
+pub struct ChainArgs {
+    /// finney, test, local, or a ws:// URL.
+    #[arg(
+        long = "subtensor.network",
+        env = "BT_SUBTENSOR_NETWORK",
+        default_value = "finney"
+    )]
+    pub network: String,
+    /// A websocket URL; overrides --subtensor.network.
+    #[arg(long = "subtensor.chain_endpoint", env = "BT_SUBTENSOR_CHAIN_ENDPOINT")]
+    pub chain_endpoint: Option<String>,
+    /// Seconds before a request to the node is abandoned.
+    #[arg(long = "subtensor.timeout", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+impl ChainArgs {
+    /// Connects to the endpoint these flags name.
+    pub async fn connect(&self) -> Result<Chain> {
+        let endpoint = resolve_endpoint(Some(&self.network), self.chain_endpoint.as_deref())?;
+        Ok(Chain::connect(&endpoint, Duration::from_secs(self.timeout)).await?)
+    }
+}
+
+/// `validator localnet` options.
+#[derive(Debug, Clone, Args)]
+pub struct LocalnetArgs {
+    /// Port to serve RPC on (0: any free port).
+    #[arg(long, default_value_t = 9944)]
+    pub port: u16,
+    /// The raw chain spec (default: ../shared/chain/raonet.json beside the repository).
+    #[arg(long, env = "BT_CHAIN_SPEC")]
+    pub chain_spec: Option<std::path::PathBuf>,
+    /// Blocks per epoch.
+    #[arg(long, default_value_t = 10)]
+    pub tempo: u16,
+    /// Turn commit-reveal on for the subnet.
+    #[arg(long)]
+    pub commit_reveal: bool,
+    /// Blocks between two weight settings of one hotkey.
+    #[arg(long, default_value_t = 0)]
+    pub weights_rate_limit: u64,
+    /// Stake of each validator in TAO, comma-separated (one validator per value).
+    #[arg(long, value_delimiter = ',', default_value = "1000,400")]
+    pub validator_stakes: Vec<u64>,
+    /// Number of miners (their axons are served on 127.0.0.2, 127.0.0.3, …).
+    #[arg(long, default_value_t = 6)]
+    pub miners: u16,
+    /// Port of the first miner's axon; miner i uses this + i.
+    #[arg(long, default_value_t = 8091)]
+    pub miner_port_base: u16,
+    /// Start the node and bootstrap, print the subnet, then stop (instead of serving until Ctrl-C).
+    #[arg(long)]
+    pub exit: bool,
+}
+
+/// Starts chopsticks, bootstraps a subnet, prints it as JSON and serves until interrupted.
+pub async fn localnet(args: LocalnetArgs) -> Result<()> {
+    let exe = std::env::current_exe().ok();
+    let cwd = std::env::current_dir().context("no current directory")?;
+    let repo = LocalnetConfig::find_repo(&cwd)
+        .or_else(|| exe.as_deref().and_then(LocalnetConfig::find_repo))
+        .context("cannot find the repository (a folder with package.json and node_modules): run this from the checkout after `npm ci`")?;
+    let mut config = LocalnetConfig::for_repo(&repo);
+    config.port = args.port;
+    if let Some(spec) = args.chain_spec {
+        config.chain_spec = spec;
+    }
+    eprintln!(
+        "starting the local chain from {} …",
+        config.chain_spec.display()
+    );
+    let node = Localnet::start(&config).await?;
+    let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30)).await?;
+    let subnet = bootstrap(
+        &chain,
+        &BootstrapConfig {
+            tempo: args.tempo,
+            commit_reveal: args.commit_reveal,
+            weights_rate_limit: args.weights_rate_limit,
+            validator_stakes_tao: args.validator_stakes,
+            miners: args.miners,
+            miner_port_base: args.miner_port_base,
+            ..BootstrapConfig::default()
+        },
+    )
+    .await?;
+    println!("{}", serde_json::to_string_pretty(&subnet)?);
+    if args.exit {
+        node.stop().await;
+        return Ok(());
+    }
+    eprintln!(
+        "local chain at {} (netuid {}); log: {}. Ctrl-C stops it.",
+        node.endpoint(),
+        subnet.netuid,
+        node.log_path().display()
+    );
+    shutdown_signal().await;
+    node.stop().await;
+    eprintln!("local chain stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Prints the subnets, or one subnet's neurons and W.
+pub async fn show_metagraph(
+    chain: &ChainArgs,
+    netuid: Option<u16>,
+    block: Option<u64>,
+    json: bool,
+) -> Result<()> {
+    let chain = chain.connect().await?;
+    let Some(netuid) = netuid else {
+        let subnets = metagraph::subnets(&chain).await?;
+        if json {
+            println!("{}", serde_json::to_string(&subnets)?);
+        } else {
+            println!(
+                "subnets: {}",
+                subnets
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+        return Ok(());
+    };
+    let mg = metagraph::sync(&chain, netuid, block).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&mg)?);
+    } else {
+        print!("{}", render_table(&mg));
+    }
+    Ok(())
+}
+
+fn short(key: &[u8; 32]) -> String {
+    let s = AccountId32(*key).to_string();
+    format!("{}…{}", &s[..6], &s[s.len() - 4..])
+}
+
+/// The neuron table and W, as text.
+pub fn render_table(mg: &Metagraph) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let h = &mg.hyperparams;
+    let _ = writeln!(
+        out,
+        "netuid {} at block {} (spec {}): n={} tempo={} min_allowed_weights={} max_weights_limit={} weights_version={} rate_limit={} commit_reveal={}",
+        mg.netuid, mg.block, mg.spec_version, mg.n(), h.tempo, h.min_allowed_weights, h.max_weights_limit, h.weights_version, h.weights_rate_limit, h.commit_reveal_enabled
+    );
+    let _ = writeln!(
+        out,
+        "{:>4} {:<13} {:<13} {:>14} {:>6} {:>6} {:>6} {:>6} {:>6} {:>12} {:>7} {:>3} {:>3}  axon",
+        "uid",
+        "hotkey",
+        "coldkey",
+        "stake(α)",
+        "C",
+        "I",
+        "D",
+        "Tv",
+        "T",
+        "emission",
+        "updated",
+        "vp",
+        "act"
+    );
+    for n in &mg.neurons {
+        let axon = if n.axon.is_serving() {
+            format!("{}:{}", n.axon.ip_string(), n.axon.port)
+        } else {
+            "-".into()
+        };
+        let _ = writeln!(
+            out,
+            "{:>4} {:<13} {:<13} {:>14.3} {:>6} {:>6} {:>6} {:>6} {:>6} {:>12} {:>7} {:>3} {:>3}  {}",
+            n.uid,
+            short(&n.hotkey),
+            short(&n.coldkey),
+            n.total_stake as f64 / 1e9,
+            n.consensus,
+            n.incentive,
+            n.dividends,
+            n.validator_trust,
+            n.trust,
+            n.emission,
+            n.last_update,
+            if n.validator_permit { "y" } else { "-" },
+            if n.active { "y" } else { "-" },
+            axon
+        );
+    }
+    let rows: Vec<_> = mg
+        .neurons
+        .iter()
+        .filter(|n| !n.weights.is_empty())
+        .collect();
+    if rows.is_empty() {
+        let _ = writeln!(out, "W: no weights set");
+    } else {
+        let _ = writeln!(
+            out,
+            "W (rows normalised as the SDK shows them; uid: [dest=weight …]):"
+        );
+        let w = mg.weight_matrix();
+        for n in rows {
+            let cells: Vec<String> = w[usize::from(n.uid)]
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(j, v)| format!("{j}={v:.4}"))
+                .collect();
+            let _ = writeln!(out, "{:>4}: {}", n.uid, cells.join(" "));
+        }
+    }
+    out
+}
