@@ -113,7 +113,7 @@ fn account(key: &Keypair) -> Value {
 }
 
 /// Runs `AdminUtils.call(args)` as sudo; a failure inside the sudo call is an error too.
-async fn sudo_admin(
+pub async fn sudo_admin(
     chain: &Chain,
     sudo: &Keypair,
     call: &str,

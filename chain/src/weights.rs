@@ -146,14 +146,15 @@ impl Verification {
     }
 }
 
-/// Reads `hotkey`'s row of W on `netuid` at the best block and compares it with `sent`,
-/// which was included at `included_at` (the row counts only if LastUpdate ≥ that block).
+/// Reads `hotkey`'s row of W on `netuid` at the best block and compares it with `sent`.
+/// The row counts only if the uid's LastUpdate ≥ `since_block`: the block `set_weights` landed
+/// in, or under commit-reveal the block of the commit (a reveal does not stamp LastUpdate).
 pub async fn verify_weights(
     chain: &Chain,
     netuid: u16,
     hotkey: &[u8; 32],
     sent: &WeightsToSet,
-    included_at: u64,
+    since_block: u64,
 ) -> Result<Verification, ChainError> {
     let at = chain.at_best().await?;
     let block = at.block_number();
@@ -172,7 +173,7 @@ pub async fn verify_weights(
         .get(usize::from(uid))
         .copied()
         .unwrap_or(0);
-    if last_update < included_at {
+    if last_update < since_block {
         return Ok(Verification::NotYetIncluded {
             block,
             last_update: Some(last_update),

@@ -157,3 +157,180 @@ async fn bad_endpoints_and_netuids_are_clear_errors() {
         .expect("no hang");
     assert!(err.is_err());
 }
+
+/// Each subnet rule a validator can break, on the real runtime, as its typed error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chain_refusals_are_typed() {
+    use bt_chain::bootstrap::sudo_admin;
+    use scale_value::Value;
+    let (node, chain) = start().await;
+    let subnet = bootstrap(
+        &chain,
+        &BootstrapConfig {
+            miners: 3,
+            ..BootstrapConfig::default()
+        },
+    )
+    .await
+    .expect("bootstrap");
+    let netuid = subnet.netuid;
+    let alice = dev_key("//Alice").unwrap();
+    let v0 = dev_key(&subnet.validators[0].uri).unwrap();
+    let sudo = |call: &'static str, value: u128| {
+        let chain = chain.clone();
+        let alice = alice.clone();
+        async move {
+            sudo_admin(
+                &chain,
+                &alice,
+                call,
+                vec![Value::u128(u128::from(netuid)), Value::u128(value)],
+            )
+            .await
+            .expect(call)
+        }
+    };
+    let three = weights(miner_uids(&subnet), vec![30000, 20000, 10000]);
+
+    // Too few weights.
+    sudo("sudo_set_min_allowed_weights", 3).await;
+    let err = set_weights(
+        &chain,
+        &v0,
+        netuid,
+        &weights(vec![subnet.miners[0].uid], vec![65535]),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, ChainError::Tx(TxError::TooFewWeights)),
+        "{err}"
+    );
+
+    // Max weight exceeded: the limit is a u16 proportion of the normalised row.
+    sudo("sudo_set_max_weight_limit", 20000).await;
+    let err = set_weights(&chain, &v0, netuid, &three).await.unwrap_err();
+    assert!(
+        matches!(err, ChainError::Tx(TxError::MaxWeightExceeded)),
+        "{err}"
+    );
+    sudo("sudo_set_max_weight_limit", 65535).await;
+
+    // Version key below the subnet's.
+    sudo("sudo_set_weights_version_key", 7).await;
+    let err = set_weights(&chain, &v0, netuid, &three).await.unwrap_err();
+    assert!(
+        matches!(err, ChainError::Tx(TxError::VersionKeyTooLow)),
+        "{err}"
+    );
+    let ok = WeightsToSet {
+        version_key: 7,
+        ..three.clone()
+    };
+    set_weights(&chain, &v0, netuid, &ok)
+        .await
+        .expect("version key 7 accepted");
+
+    // Rate limit: a second setting right after the first.
+    sudo("sudo_set_weights_set_rate_limit", 100).await;
+    let err = set_weights(&chain, &v0, netuid, &ok).await.unwrap_err();
+    assert!(matches!(err, ChainError::Tx(TxError::RateLimited)), "{err}");
+    assert!(TxError::RateLimited.is_retryable());
+
+    // Commit-reveal on: set_weights is refused with its own error.
+    let cr = Value::bool(true);
+    sudo_admin(
+        &chain,
+        &alice,
+        "sudo_set_commit_reveal_weights_enabled",
+        vec![Value::u128(u128::from(netuid)), cr],
+    )
+    .await
+    .unwrap();
+    let err = set_weights(
+        &chain,
+        &dev_key(&subnet.validators[1].uri).unwrap(),
+        netuid,
+        &ok,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, ChainError::Tx(TxError::CommitRevealEnabled)),
+        "{err}"
+    );
+    node.stop().await;
+}
+
+/// Commit-reveal v2: commit the hash, reveal in the reveal epoch, then read W back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_then_reveal_lands_and_verifies() {
+    use bt_chain::weights::{commit_weights, reveal_weights};
+    let (node, chain) = start().await;
+    let config = BootstrapConfig {
+        commit_reveal: true,
+        miners: 3,
+        ..BootstrapConfig::default()
+    };
+    let subnet = bootstrap(&chain, &config).await.expect("bootstrap");
+    let netuid = subnet.netuid;
+    let v0 = dev_key(&subnet.validators[0].uri).unwrap();
+    let w = weights(miner_uids(&subnet), vec![65535, 30000, 1000]);
+    let salt = [7u16, 8, 9, 10];
+
+    // Direct setting is refused; a commit is accepted.
+    let err = set_weights(&chain, &v0, netuid, &w).await.unwrap_err();
+    assert!(
+        matches!(err, ChainError::Tx(TxError::CommitRevealEnabled)),
+        "{err}"
+    );
+    let committed = commit_weights(&chain, &v0, netuid, &w, &salt)
+        .await
+        .expect("commit");
+
+    // Reveal as soon as the chain allows: too early is a typed, retryable-by-waiting error.
+    let mut early = 0;
+    let included = loop {
+        match reveal_weights(&chain, &v0, netuid, &w, &salt).await {
+            Ok(included) => break included,
+            Err(ChainError::Tx(TxError::Reveal(_)))
+                if early < 4 * (usize::from(config.tempo) + 1) =>
+            {
+                early += 1;
+                let _: serde_json::Value = chain
+                    .request(
+                        "dev_newBlock",
+                        subxt_rpcs::rpc_params![serde_json::json!({ "count": 1 })],
+                    )
+                    .await
+                    .expect("new block");
+            }
+            Err(e) => panic!("reveal failed after {early} blocks: {e}"),
+        }
+    };
+    assert!(
+        early > 0,
+        "the reveal should have to wait for the reveal epoch"
+    );
+    assert!(included.block_number > committed.block_number);
+    let v = verify_weights(
+        &chain,
+        netuid,
+        &v0.public_key().0,
+        &w,
+        committed.block_number,
+    )
+    .await
+    .unwrap();
+    assert!(v.is_match(), "{v:?}");
+
+    // A reveal with the wrong salt matches no commit.
+    commit_weights(&chain, &v0, netuid, &w, &salt)
+        .await
+        .expect("second commit");
+    let err = reveal_weights(&chain, &v0, netuid, &w, &[1, 2])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ChainError::Tx(TxError::Reveal(_))), "{err}");
+    node.stop().await;
+}
