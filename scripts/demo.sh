@@ -3,8 +3,9 @@
 # builds the validator, and runs what exists so far on the example subnet in examples/:
 # raw scores -> the u16 weights set_weights would send (checked against the Python SDK),
 # then a Yuma epoch over three validators and six miners.
-# The local chain, the miners, the validator loop and the explorer join this script as they
-# land (issues 3-5).
+# Then a local chain (the real subtensor runtime under chopsticks) with a bootstrapped subnet,
+# and its metagraph read back. The miners, the validator loop and the explorer join this script
+# as they land (issues 4-5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -43,3 +44,20 @@ print("uid " + " ".join("%15s" % c for c in cols))
 for i in range(len(o["incentive"])):
     print("%3d " % i + " ".join("%15d" % o[c][i] for c in cols))
 '
+
+echo "== local chain: the real subtensor runtime (spec 218) under chopsticks, a bootstrapped subnet"
+log=target/demo-localnet.json
+"$bin" localnet --port 0 > "$log" &
+node=$!
+trap 'kill -INT $node 2>/dev/null; wait $node 2>/dev/null || true' EXIT
+for _ in $(seq 1 180); do
+  grep -q '^}' "$log" 2>/dev/null && break
+  kill -0 $node 2>/dev/null || { echo "the local chain failed to start" >&2; exit 1; }
+  sleep 1
+done
+cat "$log"
+endpoint=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$log")
+netuid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["netuid"])' "$log")
+
+echo "== the subnet's metagraph, read from the node"
+"$bin" metagraph --subtensor.chain_endpoint "$endpoint" --netuid "$netuid"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command (the README's second command; .ci/run calls it).
-# Installs what it needs (scripts/setup.sh), then runs: unit + property tests, the core's
-# WebAssembly build, and the differential test against the real Python SDK.
+# Installs what it needs (scripts/setup.sh), then runs: unit + property tests, the
+# integration tests against the real subtensor runtime (chopsticks, started and stopped by
+# the tests), the WebAssembly builds of core and chain, and the differential test against
+# the real Python SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,11 +12,12 @@ scripts/setup.sh
 echo "== formatting"
 cargo fmt --all -- --check
 
-echo "== unit and property tests"
+echo "== unit, property and local-chain integration tests"
 cargo test --workspace --locked
 
-echo "== core builds for wasm32-unknown-unknown"
+echo "== core and chain (web feature) build for wasm32-unknown-unknown"
 cargo build -p bt-core --target wasm32-unknown-unknown --locked
+cargo build -p bt-chain --no-default-features --features web --target wasm32-unknown-unknown --locked
 
 echo "== differential test: validator process-weights vs the Python SDK"
 cargo build --release -p validator --locked

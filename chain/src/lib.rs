@@ -24,3 +24,5 @@ pub mod weights;
 
 pub use client::{resolve_endpoint, Chain};
 pub use error::{ChainError, TxError};
+/// An account id (hotkey, coldkey); `Display` gives its SS58 address.
+pub use subxt::utils::AccountId32;

@@ -47,17 +47,21 @@ pub async fn set_weights(
     netuid: u16,
     w: &WeightsToSet,
 ) -> Result<Included, ChainError> {
-    let call = subxt::dynamic::tx(
-        SUBTENSOR,
-        "set_weights",
-        vec![
-            Value::u128(u128::from(netuid)),
-            u16s(&w.uids),
-            u16s(&w.values),
-            Value::u128(u128::from(w.version_key)),
-        ],
-    );
+    let call = subxt::dynamic::tx(SUBTENSOR, "set_weights", weights_args(netuid, w, None));
     submit(chain, &call, hotkey).await
+}
+
+/// The arguments of `set_weights` (`netuid, uids, values, version_key`), and of
+/// `reveal_weights` when a salt is given (`netuid, uids, values, salt, version_key`).
+fn weights_args(netuid: u16, w: &WeightsToSet, salt: Option<&[u16]>) -> Vec<Value> {
+    let mut args = vec![
+        Value::u128(u128::from(netuid)),
+        u16s(&w.uids),
+        u16s(&w.values),
+    ];
+    args.extend(salt.map(u16s));
+    args.push(Value::u128(u128::from(w.version_key)));
+    args
 }
 
 /// The commit-reveal v2 hash the chain recomputes at reveal:
@@ -95,13 +99,7 @@ pub async fn reveal_weights(
     let call = subxt::dynamic::tx(
         SUBTENSOR,
         "reveal_weights",
-        vec![
-            Value::u128(u128::from(netuid)),
-            u16s(&w.uids),
-            u16s(&w.values),
-            u16s(salt),
-            Value::u128(u128::from(w.version_key)),
-        ],
+        weights_args(netuid, w, Some(salt)),
     );
     submit(chain, &call, hotkey).await
 }

@@ -7,10 +7,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use bt_chain::bootstrap::{bootstrap, BootstrapConfig};
 use bt_chain::localnet::{Localnet, LocalnetConfig};
-use bt_chain::{metagraph, resolve_endpoint, Chain};
+use bt_chain::{metagraph, resolve_endpoint, AccountId32, Chain};
 use bt_core::metagraph::Metagraph;
 use clap::Args;
-use subxt::utils::AccountId32;
 
 /// Where the chain is, as btcli names it.
 #[derive(Debug, Clone, Args)]

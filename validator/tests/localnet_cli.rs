@@ -12,6 +12,15 @@ fn validator() -> Command {
     c
 }
 
+/// Runs `validator metagraph` with `args`.
+fn metagraph(args: &[&str]) -> std::process::Output {
+    validator()
+        .arg("metagraph")
+        .args(args)
+        .output()
+        .expect("metagraph runs")
+}
+
 #[test]
 fn localnet_then_metagraph_then_clean_stop() {
     let mut node = validator()
@@ -50,17 +59,13 @@ fn localnet_then_metagraph_then_clean_stop() {
     assert_eq!(subnet["validators"].as_array().map(Vec::len), Some(2));
     assert_eq!(subnet["miners"][0]["axon"], "127.0.0.2:8091");
 
-    let out = validator()
-        .args([
-            "metagraph",
-            "--subtensor.chain_endpoint",
-            &endpoint,
-            "--netuid",
-            &netuid,
-            "--json",
-        ])
-        .output()
-        .expect("metagraph runs");
+    let out = metagraph(&[
+        "--subtensor.chain_endpoint",
+        &endpoint,
+        "--netuid",
+        &netuid,
+        "--json",
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -70,44 +75,22 @@ fn localnet_then_metagraph_then_clean_stop() {
     assert_eq!(mg["neurons"].as_array().map(Vec::len), Some(1 + 2 + 3));
     assert_eq!(mg["hyperparams"]["tempo"], 10);
 
-    let table = validator()
-        .args([
-            "metagraph",
-            "--subtensor.chain_endpoint",
-            &endpoint,
-            "--netuid",
-            &netuid,
-        ])
-        .output()
-        .expect("metagraph runs");
+    let table = metagraph(&["--subtensor.chain_endpoint", &endpoint, "--netuid", &netuid]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("127.0.0.4:8093"), "{text}");
 
-    let missing = validator()
-        .args([
-            "metagraph",
-            "--subtensor.chain_endpoint",
-            &endpoint,
-            "--netuid",
-            "999",
-        ])
-        .output()
-        .expect("metagraph runs");
+    let missing = metagraph(&["--subtensor.chain_endpoint", &endpoint, "--netuid", "999"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("subnet 999 does not exist"));
 
-    let wrong = validator()
-        .args([
-            "metagraph",
-            "--subtensor.chain_endpoint",
-            "ws://127.0.0.1:1",
-            "--netuid",
-            "1",
-            "--subtensor.timeout",
-            "5",
-        ])
-        .output()
-        .expect("metagraph runs");
+    let wrong = metagraph(&[
+        "--subtensor.chain_endpoint",
+        "ws://127.0.0.1:1",
+        "--netuid",
+        "1",
+        "--subtensor.timeout",
+        "5",
+    ]);
     assert!(!wrong.status.success());
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("cannot connect to ws://127.0.0.1:1"));
 
