@@ -72,6 +72,7 @@ pub async fn sync_at(chain: &Chain, at: &AtBlock, netuid: u16) -> Result<Metagra
     let last_update = b.add("LastUpdate", &net)?;
     let permit = b.add("ValidatorPermit", &net)?;
     let tao_weight = b.add_optional("TaoWeight", &[KeyPart::U16(0)])?;
+    let last_step = b.add_optional("LastMechansimStepBlock", &net)?;
     let hp = HyperIndex::add(&mut b, netuid)?;
     let v = b.fetch(chain).await?;
     if !v.get::<bool>(added)? {
@@ -89,6 +90,7 @@ pub async fn sync_at(chain: &Chain, at: &AtBlock, netuid: u16) -> Result<Metagra
     let last_update: Vec<u64> = v.get(last_update)?;
     let permit: Vec<bool> = v.get(permit)?;
     let tao_weight: u64 = v.get_or(tao_weight, 0)?;
+    let last_epoch_block: u64 = v.get_or(last_step, 0)?;
     let hyperparams = hp.read(&v)?;
 
     // Round trip 2: per uid.
@@ -162,6 +164,7 @@ pub async fn sync_at(chain: &Chain, at: &AtBlock, netuid: u16) -> Result<Metagra
         netuid,
         block,
         spec_version: at.spec_version(),
+        last_epoch_block,
         neurons,
         hyperparams,
     })
@@ -250,4 +253,26 @@ mod tests {
         assert_eq!(total_stake(0, 1000, u64::MAX / 2), 499);
         assert_eq!(total_stake(u64::MAX, u64::MAX, u64::MAX), u64::MAX);
     }
+}
+
+/// The subnet's last epoch replayed by the core: the metagraph at the block before it, run
+/// through the epoch, against what the chain stored at the epoch block.
+pub async fn replay_last_epoch(
+    chain: &Chain,
+    netuid: u16,
+) -> Result<bt_core::replay::Replay, ChainError> {
+    let head = sync(chain, netuid, None).await?;
+    let epoch_block = head.last_epoch_block;
+    if epoch_block == 0 {
+        return Err(ChainError::Rpc {
+            what: format!("replaying subnet {netuid}'s last epoch"),
+            reason: "the subnet has not run an epoch yet: wait one tempo".into(),
+        });
+    }
+    let before = sync(chain, netuid, Some(epoch_block - 1)).await?;
+    let after = sync(chain, netuid, Some(epoch_block)).await?;
+    bt_core::replay::replay_epoch(&before, &after, epoch_block).map_err(|e| ChainError::Decode {
+        item: format!("subnet {netuid} at block {}", epoch_block - 1),
+        reason: e.to_string(),
+    })
 }

@@ -115,6 +115,35 @@ async fn bootstrap_sync_set_and_verify() {
         "{later:?}"
     );
 
+    // The second validator weights the miners too; the next block's epoch is replayed. The
+    // core's Yuma gives the weighted miners incentive; this runtime's mock epoch stores zeros,
+    // and the replay says so rather than comparing zeros.
+    let v1 = dev_key(&subnet.validators[1].uri).unwrap();
+    let sent1 = weights(
+        miner_uids(&subnet),
+        vec![10000, 20000, 30000, 40000, 50000, 65535],
+    );
+    set_weights(&chain, &v1, subnet.netuid, &sent1)
+        .await
+        .expect("second validator sets weights");
+    let replay = metagraph::replay_last_epoch(&chain, subnet.netuid)
+        .await
+        .expect("replay");
+    let incentive = replay
+        .columns
+        .iter()
+        .find(|c| c.name == "incentive")
+        .unwrap();
+    for m in &subnet.miners {
+        assert!(
+            incentive.ours[usize::from(m.uid)] > 0,
+            "core incentive for miner {}",
+            m.uid
+        );
+        assert_eq!(incentive.chain[usize::from(m.uid)], 0);
+    }
+    assert!(replay.chain_all_zero && !replay.matches());
+
     // Refusals, typed.
     let stranger = dev_key("//nobody").unwrap();
     let err = set_weights(&chain, &stranger, subnet.netuid, &sent)

@@ -6,7 +6,8 @@
 //! - [`ema`]: the per-uid moving average of scores a validator keeps;
 //! - [`metagraph`]: one subnet at one block (neurons, hyperparameters) and the views derived from it;
 //! - [`volume`]: the masa-style volume reward (z-score through the normal CDF);
-//! - [`yuma`]: the epoch (Yuma consensus) in the chain's fixed-point arithmetic.
+//! - [`yuma`]: the epoch (Yuma consensus) in the chain's fixed-point arithmetic;
+//! - [`replay`]: the chain's last epoch recomputed and compared value by value.
 //!
 //! The crate is `no_std` + `alloc` so that the same code compiles to `wasm32-unknown-unknown`.
 #![no_std]
@@ -20,6 +21,7 @@ extern crate std;
 pub mod ema;
 pub mod metagraph;
 pub mod numpy;
+pub mod replay;
 pub mod volume;
 pub mod weights;
 pub mod yuma;

@@ -163,6 +163,8 @@ pub struct Metagraph {
     pub block: u64,
     /// The runtime's spec_version at that block.
     pub spec_version: u32,
+    /// The block of the subnet's last epoch (`LastMechansimStepBlock`, 0 = none yet).
+    pub last_epoch_block: u64,
     /// The neurons, indexed by uid.
     pub neurons: Vec<Neuron>,
     /// The subnet's hyperparameters.

@@ -61,6 +61,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Recompute the subnet's last epoch locally (from the block before it) and print it next
+    /// to the values the chain stored, marking every difference.
+    Yuma {
+        #[command(flatten)]
+        chain: network::ChainArgs,
+        /// The subnet.
+        #[arg(long)]
+        netuid: u16,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -80,6 +92,11 @@ fn run(cli: Cli) -> Result<()> {
             block,
             json,
         } => runtime()?.block_on(network::show_metagraph(&chain, netuid, block, json))?,
+        Command::Yuma {
+            chain,
+            netuid,
+            json,
+        } => runtime()?.block_on(network::yuma(&chain, netuid, json))?,
     }
     Ok(())
 }

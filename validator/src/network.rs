@@ -255,3 +255,90 @@ pub fn render_table(mg: &Metagraph) -> String {
     }
     out
 }
+
+/// Recomputes the subnet's last epoch with the core and prints it next to the chain's values.
+pub async fn yuma(chain: &ChainArgs, netuid: u16, json: bool) -> Result<()> {
+    let chain = chain.connect().await?;
+    let replay = metagraph::replay_last_epoch(&chain, netuid).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&replay)?);
+    } else {
+        print!("{}", render_replay(&replay));
+    }
+    Ok(())
+}
+
+/// The replay as a table: per uid, each stored u16 as chain / ours, `*` where they differ.
+pub fn render_replay(r: &bt_core::replay::Replay) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "epoch at block {}: chain / core (recomputed from block {})",
+        r.epoch_block,
+        r.epoch_block.saturating_sub(1)
+    );
+    let _ = write!(out, "{:>4}", "uid");
+    for c in &r.columns {
+        let _ = write!(out, " {:>17}", c.name);
+    }
+    let _ = writeln!(out, " {:>7} {:>6}", "permit", "bonds");
+    let n = r
+        .columns
+        .first()
+        .map_or(0, |c| c.chain.len().max(c.ours.len()));
+    for uid in 0..n {
+        let _ = write!(out, "{uid:>4}");
+        for c in &r.columns {
+            let mark = if c.differing_uids.contains(&(uid as u16)) {
+                "*"
+            } else {
+                " "
+            };
+            let cell = format!(
+                "{}/{}{}",
+                c.chain.get(uid).copied().unwrap_or(0),
+                c.ours.get(uid).copied().unwrap_or(0),
+                mark
+            );
+            let _ = write!(out, " {cell:>17}");
+        }
+        let flag = |v: &[u16]| {
+            if v.contains(&(uid as u16)) {
+                "differ"
+            } else {
+                "same"
+            }
+        };
+        let _ = writeln!(
+            out,
+            " {:>7} {:>6}",
+            flag(&r.permit_differing_uids),
+            flag(&r.bonds_differing_uids)
+        );
+    }
+    let differing: usize = r
+        .columns
+        .iter()
+        .map(|c| c.differing_uids.len())
+        .sum::<usize>()
+        + r.permit_differing_uids.len()
+        + r.bonds_differing_uids.len();
+    if r.nothing_to_compare {
+        let _ = writeln!(
+            out,
+            "nothing to compare: no validator weights counted in this epoch, so consensus, incentive and dividends are zero by any rules; set weights and wait an epoch"
+        );
+    } else if r.matches() {
+        let _ = writeln!(out, "the chain's epoch equals the core's, value for value");
+    } else {
+        let _ = writeln!(out, "{differing} values differ (marked *)");
+    }
+    if r.chain_all_zero {
+        let _ = writeln!(
+            out,
+            "warning: the chain stored zero consensus, incentive and dividends where Yuma gives non-zero values: this runtime does not run Yuma consensus (the spec-218 raonet runtime runs a mock epoch; see docs/chain-218-findings.md)"
+        );
+    }
+    out
+}

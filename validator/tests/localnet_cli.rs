@@ -79,6 +79,27 @@ fn localnet_then_metagraph_then_clean_stop() {
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("127.0.0.4:8093"), "{text}");
 
+    let yuma = validator()
+        .args([
+            "yuma",
+            "--subtensor.chain_endpoint",
+            &endpoint,
+            "--netuid",
+            &netuid,
+        ])
+        .output()
+        .expect("yuma runs");
+    assert!(
+        yuma.status.success(),
+        "{}",
+        String::from_utf8_lossy(&yuma.stderr)
+    );
+    let text = String::from_utf8_lossy(&yuma.stdout);
+    assert!(
+        text.contains("epoch at block") && text.contains("incentive"),
+        "{text}"
+    );
+
     let missing = metagraph(&["--subtensor.chain_endpoint", &endpoint, "--netuid", "999"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("subnet 999 does not exist"));
