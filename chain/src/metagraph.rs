@@ -242,19 +242,6 @@ impl HyperIndex {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tao_weight_is_a_u64_proportion() {
-        assert_eq!(total_stake(5, 1000, 0), 5);
-        assert_eq!(total_stake(5, 1000, u64::MAX), 1005);
-        assert_eq!(total_stake(0, 1000, u64::MAX / 2), 499);
-        assert_eq!(total_stake(u64::MAX, u64::MAX, u64::MAX), u64::MAX);
-    }
-}
-
 /// The subnet's last epoch replayed by the core: the metagraph at the block before it, run
 /// through the epoch, against what the chain stored at the epoch block.
 pub async fn replay_last_epoch(
@@ -275,4 +262,17 @@ pub async fn replay_last_epoch(
         item: format!("subnet {netuid} at block {}", epoch_block - 1),
         reason: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tao_weight_is_a_u64_proportion() {
+        assert_eq!(total_stake(5, 1000, 0), 5);
+        assert_eq!(total_stake(5, 1000, u64::MAX), 1005);
+        assert_eq!(total_stake(0, 1000, u64::MAX / 2), 499);
+        assert_eq!(total_stake(u64::MAX, u64::MAX, u64::MAX), u64::MAX);
+    }
 }
