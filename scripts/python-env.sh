@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Creates .venv-sdk/: the official Python SDK (bittensor, pinned with every dependency in
-# scripts/requirements-sdk.lock), used as the interop peer and as the oracle for weight
-# processing. Idempotent: skips the install when the lock has not changed since last time.
+# Creates the Python SDK venvs the project uses, each pinned with every dependency in a lock:
+#   scripts/python-env.sh          .venv-sdk        bittensor 9.0.0   (scripts/requirements-sdk.lock)
+#                                  the oracle for weight processing and the interop peer
+#   scripts/python-env.sh chain    .venv-sdk-chain  bittensor 8.5.1rc10 (scripts/requirements-sdk-chain.lock)
+#                                  the SDK release that reads the spec-218 local chain's metagraph
+# Idempotent: skips the install when the lock has not changed since last time.
 #
-# Why these pins: bittensor 9.0.0 was released alongside the spec-218 runtime the local chain
-# runs. Its default async-substrate-interface 2.x ships `cyscale`, which clashes with
-# `scalecodec`; 1.6.4 does not. To re-lock: install `bittensor==9.0.0
-# async-substrate-interface==1.6.4` into a fresh venv and `pip freeze` it.
+# Why these pins: bittensor 9.0.0 was released alongside the spec-218 runtime; its default
+# async-substrate-interface 2.x ships `cyscale`, which clashes with `scalecodec`; 1.6.4 does
+# not. But 9.0.0 cannot read this runtime's metagraph (its runtime APIs return opaque bytes
+# and 9.0.0 has no decoder for get_subnet_state); the 8.5.1rc dynamic-TAO pre-releases decode
+# them (bt-decode 0.4.0) and send state_call data with the 0x prefix chopsticks requires.
+# Their weight_utils has the same code as 9.0.0's (identical syntax trees). To re-lock: install
+# the package pins into a fresh venv and `pip freeze` it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=.venv-sdk
-lock=scripts/requirements-sdk.lock
+case "${1:-weights}" in
+  weights) venv=.venv-sdk; lock=scripts/requirements-sdk.lock ;;
+  chain) venv=.venv-sdk-chain; lock=scripts/requirements-sdk-chain.lock ;;
+  *) echo "usage: scripts/python-env.sh [weights|chain]" >&2; exit 2 ;;
+esac
 stamp="$venv/.lock-sha256"
 want=$(sha256sum "$lock" | cut -d' ' -f1)
 
@@ -22,4 +31,7 @@ python3 -m venv "$venv"
 "$venv/bin/python" -c 'import bittensor, numpy; from bittensor.utils import weight_utils' \
   || { echo "python-env: the SDK does not import in $venv" >&2; exit 1; }
 echo "$want" > "$stamp"
-"$venv/bin/python" -c 'import bittensor, numpy; print(f"python-env: bittensor {bittensor.__version__}, numpy {numpy.__version__} in .venv-sdk")'
+"$venv/bin/python" - <<'PY'
+import importlib.metadata as m, sys
+print("python-env: bittensor", m.version("bittensor"), "numpy", m.version("numpy"), "in", sys.prefix)
+PY

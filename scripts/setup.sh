@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine with rustup, Python 3 and
-# Node: the wasm32 Rust target, the pinned Python SDK venv (.venv-sdk) and chopsticks (the
+# Node: the wasm32 Rust target, the pinned Python SDK venvs (.venv-sdk, .venv-sdk-chain) and chopsticks (the
 # local chain, pinned in package-lock.json). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 echo "== rust target wasm32-unknown-unknown"
 rustup target add wasm32-unknown-unknown
 
-echo "== python SDK venv (.venv-sdk)"
-scripts/python-env.sh
+echo "== python SDK venvs (.venv-sdk: weights oracle; .venv-sdk-chain: reads the local chain)"
+scripts/python-env.sh weights
+scripts/python-env.sh chain
 
 echo "== chopsticks (node_modules, from package-lock.json)"
 if [ ! -x node_modules/.bin/chopsticks ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -112,30 +112,74 @@ fn account(key: &Keypair) -> Value {
     Value::from_bytes(key.public_key().0)
 }
 
+/// A `RuntimeCall` value: `pallet.call(args)`.
+fn runtime_call(pallet: &str, call: &str, args: Vec<Value>) -> Value {
+    Value::unnamed_variant(pallet, vec![Value::unnamed_variant(call, args)])
+}
+
+/// Submits `calls` from `signer` in `Utility.batch_all`s of at most 32 calls (a block's weight
+/// limit is the bound), in order.
+async fn batch_all(chain: &Chain, signer: &Keypair, calls: Vec<Value>) -> Result<(), ChainError> {
+    for chunk in calls.chunks(32) {
+        let call = subxt::dynamic::tx(
+            "Utility",
+            "batch_all",
+            vec![Value::unnamed_composite(chunk.to_vec())],
+        );
+        submit(chain, &call, signer).await?;
+    }
+    Ok(())
+}
+
 /// Runs `AdminUtils.call(args)` as sudo; a failure inside the sudo call is an error too.
 pub async fn sudo_admin(
     chain: &Chain,
-    sudo: &Keypair,
+    sudo_key: &Keypair,
     call: &str,
     args: Vec<Value>,
 ) -> Result<(), ChainError> {
-    let inner = Value::unnamed_variant("AdminUtils", vec![Value::unnamed_variant(call, args)]);
+    sudo(
+        chain,
+        sudo_key,
+        runtime_call("AdminUtils", call, args),
+        &format!("AdminUtils.{call}"),
+    )
+    .await
+}
+
+/// Runs `call` (a `RuntimeCall` value) through `Sudo.sudo`; `what` names it in errors.
+async fn sudo(
+    chain: &Chain,
+    sudo_key: &Keypair,
+    call: Value,
+    what: &str,
+) -> Result<(), ChainError> {
     let included = submit(
         chain,
-        &subxt::dynamic::tx("Sudo", "sudo", vec![inner]),
-        sudo,
+        &subxt::dynamic::tx("Sudo", "sudo", vec![call]),
+        sudo_key,
     )
     .await?;
     match included.event_fields("Sudo", "Sudid") {
-        Some(fields) if fields.first() == Some(&0) => Ok(()),
-        Some(fields) => Err(ChainError::Localnet(format!(
-            "sudo AdminUtils.{call} failed inside the sudo call (Sudid Err, bytes 0x{})",
-            hex::encode(fields)
-        ))),
-        None => Err(ChainError::Localnet(format!(
-            "sudo AdminUtils.{call}: no Sudid event"
-        ))),
+        Some(fields) if fields.first() == Some(&0) => {}
+        Some(fields) => {
+            return Err(ChainError::Localnet(format!(
+                "sudo {what} failed inside the sudo call (Sudid Err, bytes 0x{})",
+                hex::encode(fields)
+            )))
+        }
+        None => return Err(ChainError::Localnet(format!("sudo {what}: no Sudid event"))),
     }
+    // A batch reports a failed item as BatchInterrupted while the sudo call itself succeeds.
+    if included
+        .event_fields("Utility", "BatchInterrupted")
+        .is_some()
+    {
+        return Err(ChainError::Localnet(format!(
+            "sudo {what}: an item of the batch failed (BatchInterrupted)"
+        )));
+    }
+    Ok(())
 }
 
 /// Creates (or completes) the subnet described by `config` on the chain at `chain`.
@@ -227,38 +271,28 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
         .filter(|(_, f)| !**f)
         .map(|(k, _)| k)
         .collect();
-    if !unfunded.is_empty() {
-        let transfers: Vec<Value> = unfunded
-            .iter()
-            .map(|k| {
-                Value::unnamed_variant(
-                    "Balances",
-                    vec![Value::unnamed_variant(
-                        "transfer_keep_alive",
-                        vec![
-                            Value::unnamed_variant("Id", vec![account(k)]),
-                            u(HOTKEY_FUNDING),
-                        ],
-                    )],
-                )
-            })
-            .collect();
-        let call = subxt::dynamic::tx(
-            "Utility",
-            "batch_all",
-            vec![Value::unnamed_composite(transfers)],
-        );
-        submit(chain, &call, &alice).await?;
-    }
+    let transfers: Vec<Value> = unfunded
+        .iter()
+        .map(|k| {
+            let dest = Value::unnamed_variant("Id", vec![account(k)]);
+            runtime_call(
+                "Balances",
+                "transfer_keep_alive",
+                vec![dest, u(HOTKEY_FUNDING)],
+            )
+        })
+        .collect();
+    batch_all(chain, &alice, transfers).await?;
 
     // 5. Register (validators first, so they get the low uids), stake, serve.
-    for (key, registered) in validators.iter().chain(&miners).zip(&state.registered) {
-        if !registered {
-            let call =
-                subxt::dynamic::tx(SUBTENSOR, "burned_register", vec![u(netuid), account(key)]);
-            submit(chain, &call, &alice).await?;
-        }
-    }
+    let registrations: Vec<Value> = validators
+        .iter()
+        .chain(&miners)
+        .zip(&state.registered)
+        .filter(|(_, registered)| !**registered)
+        .map(|(key, _)| runtime_call(SUBTENSOR, "burned_register", vec![u(netuid), account(key)]))
+        .collect();
+    batch_all(chain, &alice, registrations).await?;
     for ((key, tao), staked) in validators
         .iter()
         .zip(&config.validator_stakes_tao)
@@ -273,29 +307,65 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
             submit(chain, &call, &alice).await?;
         }
     }
-    for (i, (key, served)) in miners.iter().zip(&state.served).enumerate() {
-        if !served {
+    // Each miner's serve_axon is dispatched with that miner's own signed origin, all in one
+    // block: sudo(Utility.batch_all([dispatch_as(Signed(miner), serve_axon(..)), ..])). One by
+    // one, a 256-uid subnet would need 253 blocks of several seconds each under chopsticks.
+    let serves: Vec<Value> = miners
+        .iter()
+        .zip(&state.served)
+        .enumerate()
+        .filter(|(_, (_, served))| !**served)
+        .map(|(i, (key, _))| {
             let (ip, port) = miner_address(config, i);
-            let call = subxt::dynamic::tx(
-                SUBTENSOR,
-                "serve_axon",
-                vec![
-                    u(netuid),
-                    u(1u32),
-                    u(u32::from(ip)),
-                    u(port),
-                    u(4u8),
-                    u(4u8),
-                    u(0u8),
-                    u(0u8),
-                ],
+            let args = vec![
+                u(netuid),
+                u(1u32),
+                u(u32::from(ip)),
+                u(port),
+                u(4u8),
+                u(4u8),
+                u(0u8),
+                u(0u8),
+            ];
+            let origin = Value::unnamed_variant(
+                "system",
+                vec![Value::unnamed_variant("Signed", vec![account(key)])],
             );
-            submit(chain, &call, key).await?;
-        }
+            runtime_call(
+                "Utility",
+                "dispatch_as",
+                vec![origin, runtime_call(SUBTENSOR, "serve_axon", args)],
+            )
+        })
+        .collect();
+    for chunk in serves.chunks(64) {
+        let batch = runtime_call(
+            "Utility",
+            "batch_all",
+            vec![Value::unnamed_composite(chunk.to_vec())],
+        );
+        sudo(
+            chain,
+            &alice,
+            batch,
+            "Utility.batch_all(dispatch_as(serve_axon))",
+        )
+        .await?;
     }
 
     // 6. Report what is on chain now.
     let state = current_state(chain, netuid, &validators, &miners).await?;
+    let missing = |what: &str, flags: &[bool]| -> Result<(), ChainError> {
+        match flags.iter().filter(|f| !**f).count() {
+            0 => Ok(()),
+            k => Err(ChainError::Localnet(format!(
+                "after the bootstrap {k} keys are still not {what}"
+            ))),
+        }
+    };
+    missing("registered", &state.registered)?;
+    missing("staked", &state.staked)?;
+    missing("serving an axon", &state.served)?;
     let owner_uid = state.owner_uid.unwrap_or(0);
     let member = |uri: &String, key: &Keypair, i: usize, axon: String| Member {
         uri: uri.clone(),

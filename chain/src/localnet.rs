@@ -109,7 +109,18 @@ impl Localnet {
         })?;
         let log_path = workdir.path().join("chopsticks.log");
 
-        let mut child = Command::new(&config.chopsticks)
+        let mut command = Command::new(&config.chopsticks);
+        #[cfg(target_os = "linux")]
+        // SAFETY: the closure runs in the forked child before exec and only calls prctl, which is
+        // async-signal-safe; it makes the kernel stop the node if this process dies, even by
+        // SIGKILL, so no orphaned node is left holding the port.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let mut child = command
             .arg("--genesis")
             .arg(&spec)
             .args(["--host", "127.0.0.1", "--port", &config.port.to_string()])

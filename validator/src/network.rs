@@ -87,19 +87,30 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
     );
     let node = Localnet::start(&config).await?;
     let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30)).await?;
-    let subnet = bootstrap(
-        &chain,
-        &BootstrapConfig {
-            tempo: args.tempo,
-            commit_reveal: args.commit_reveal,
-            weights_rate_limit: args.weights_rate_limit,
-            validator_stakes_tao: args.validator_stakes,
-            miners: args.miners,
-            miner_port_base: args.miner_port_base,
-            ..BootstrapConfig::default()
-        },
-    )
-    .await?;
+    let bootstrap_config = BootstrapConfig {
+        tempo: args.tempo,
+        commit_reveal: args.commit_reveal,
+        weights_rate_limit: args.weights_rate_limit,
+        validator_stakes_tao: args.validator_stakes,
+        miners: args.miners,
+        miner_port_base: args.miner_port_base,
+        ..BootstrapConfig::default()
+    };
+    // A signal during the bootstrap must stop the node too, not leave it running.
+    let subnet = tokio::select! {
+        result = bootstrap(&chain, &bootstrap_config) => result,
+        _ = shutdown_signal() => {
+            node.stop().await;
+            anyhow::bail!("interrupted during the bootstrap; the local chain was stopped");
+        }
+    };
+    let subnet = match subnet {
+        Ok(subnet) => subnet,
+        Err(e) => {
+            node.stop().await;
+            return Err(e.into());
+        }
+    };
     println!("{}", serde_json::to_string_pretty(&subnet)?);
     if args.exit {
         node.stop().await;
