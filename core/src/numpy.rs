@@ -231,17 +231,33 @@ pub fn quantile_linear_f32(a: &[f32], q: f64) -> Option<f32> {
 /// The first two elements of `a` in NumPy's sort order (the second is the first again when `a`
 /// has one element). `a` is not empty.
 fn two_smallest(a: &[f32]) -> (f32, f32) {
+    // NumPy's order with NaN last, as plain boolean logic (no Ordering, few branches).
+    let less = |v: f32, x: f32| v < x || (x.is_nan() && !v.is_nan());
     let mut lo = a[0];
-    let mut second: Option<f32> = None;
+    if a.len() == 1 {
+        return (lo, lo);
+    }
+    // NaN is last in NumPy's order, so it is the right "nothing yet" for the second smallest:
+    // any element replaces it, and a NaN element leaves it a NaN.
+    let mut second = f32::NAN;
     for &v in &a[1..] {
-        if np_order(&v, &lo) == Ordering::Less {
-            second = Some(lo);
+        if less(v, lo) {
+            second = lo;
             lo = v;
-        } else if second.is_none_or(|s| np_order(&v, &s) == Ordering::Less) {
-            second = Some(v);
+        } else if less(v, second) {
+            second = v;
         }
     }
-    (lo, second.unwrap_or(lo))
+    (lo, second)
+}
+
+/// [`round_half_even`] for `0 ≤ x < 2^52` (and NaN/±inf passed through as non-finite): adding
+/// and removing 2^52 rounds to an integer in the default nearest-even mode. Branch-free, so
+/// loops over it vectorise.
+#[inline]
+pub fn round_half_even_small(x: f64) -> f64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    (x + TWO_52) - TWO_52
 }
 
 /// Python's `round(x)` for a float: round half to even.
@@ -250,7 +266,7 @@ pub fn round_half_even(x: f64) -> f64 {
     // for 0 ≤ x < 2^52, the range of the weight code. libm handles the rest.
     const TWO_52: f64 = 4_503_599_627_370_496.0;
     if (0.0..TWO_52).contains(&x) {
-        (x + TWO_52) - TWO_52
+        round_half_even_small(x)
     } else {
         libm::rint(x)
     }

@@ -167,13 +167,27 @@ pub fn normalize_max_weight<F: NpFloat>(x: &[F], limit: f64) -> Vec<F> {
 /// the largest share at or below the limit. Inputs near the boundary take the exact path.
 fn surely_under_limit<F: NpFloat>(x: &[F], limit_d: F) -> bool {
     let n = x.len() as f64;
-    let (mut sum, mut max, mut ok) = (0.0f64, 0.0f64, true);
-    for &v in x {
+    // Eight lanes of sum and max: independent chains, so the pass vectorises. Any summation
+    // order is fine here; the bound below covers the rounding of every order.
+    let (mut sums, mut maxs, mut ok) = ([0.0f64; 8], [0.0f64; 8], true);
+    let chunks = x.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &v) in chunk.iter().enumerate() {
+            let v = v.to_f64();
+            ok &= v >= 0.0 && v.is_finite();
+            sums[lane] += v;
+            maxs[lane] = if v > maxs[lane] { v } else { maxs[lane] };
+        }
+    }
+    for (lane, &v) in tail.iter().enumerate() {
         let v = v.to_f64();
         ok &= v >= 0.0 && v.is_finite();
-        sum += v;
-        max = if v > max { v } else { max };
+        sums[lane] += v;
+        maxs[lane] = if v > maxs[lane] { v } else { maxs[lane] };
     }
+    let sum: f64 = sums.iter().sum();
+    let max = maxs.iter().fold(0.0f64, |m, &v| if v > m { v } else { m });
     // Summing n non-negative terms in any order loses at most a factor (1 − 2(n+1)u) while
     // (n+1)u < 1/2; the float64 sum above is far more accurate than that. The division adds
     // one rounding (1 + u), and 1e-12 covers evaluating this bound itself.
@@ -238,18 +252,20 @@ fn divide_by<F: NpFloat>(mut w: Vec<F>, s: F) -> Vec<F> {
 
 /// Checks the uids the way the chain would: all below `n`, none repeated.
 fn validate_uids(uids: &[u16], n: usize) -> Result<(), WeightsError> {
-    let mut seen = vec![false; n];
+    let mut seen = vec![0u64; n.div_ceil(64)];
     for &uid in uids {
-        let slot = seen
-            .get_mut(usize::from(uid))
-            .ok_or(WeightsError::UidOutOfRange {
+        let u = usize::from(uid);
+        if u >= n {
+            return Err(WeightsError::UidOutOfRange {
                 uid: u64::from(uid),
                 n,
-            })?;
-        if *slot {
+            });
+        }
+        let (word, bit) = (u / 64, 1u64 << (u % 64));
+        if seen[word] & bit != 0 {
             return Err(WeightsError::DuplicateUid(uid));
         }
-        *slot = true;
+        seen[word] |= bit;
     }
     Ok(())
 }
@@ -285,21 +301,34 @@ pub fn process_weights(
     }
     validate_uids(uids, n)?;
 
-    let nonzero_pos: Vec<usize> = (0..weights.len()).filter(|&i| weights[i] > 0.0).collect();
+    // The non-zero weights and their uids, in one pass.
+    let (mut nz, mut nz_uids) = (
+        Vec::with_capacity(weights.len()),
+        Vec::with_capacity(weights.len()),
+    );
+    for (&uid, &w) in uids.iter().zip(weights) {
+        if w > 0.0 {
+            nz.push(w);
+            nz_uids.push(uid);
+        }
+    }
     let all_uids = || (0..n).map(|u| u as u16).collect::<Vec<u16>>();
 
-    if nonzero_pos.is_empty() || n < params.min_allowed_weights {
+    if nz.is_empty() || n < params.min_allowed_weights {
         return Ok(ProcessedWeights {
             uids: all_uids(),
             weights: vec![1.0 / n as f64; n],
             branch: Branch::Uniform,
         });
     }
-    if nonzero_pos.len() < params.min_allowed_weights {
+    if nz.len() < params.min_allowed_weights {
         let mut padded = vec![1e-5f64; n];
-        for &p in &nonzero_pos {
-            // p < len(weights) ≤ n, because uids are unique and below n.
-            padded[p] += f64::from(weights[p]);
+        // Padding is indexed by position, as in the SDK (p < len(weights) ≤ n: uids are unique
+        // and below n).
+        for (p, &w) in weights.iter().enumerate() {
+            if w > 0.0 {
+                padded[p] += f64::from(w);
+            }
         }
         return Ok(ProcessedWeights {
             uids: all_uids(),
@@ -308,8 +337,6 @@ pub fn process_weights(
         });
     }
 
-    let nz: Vec<f32> = nonzero_pos.iter().map(|&p| weights[p]).collect();
-    let nz_uids: Vec<u16> = nonzero_pos.iter().map(|&p| uids[p]).collect();
     let max_exclude = nz.len().saturating_sub(params.min_allowed_weights) as f64 / nz.len() as f64;
     let quantile = f64::from(params.exclude_quantile) / f64::from(U16_MAX);
     let q = if max_exclude < quantile {
@@ -317,12 +344,22 @@ pub fn process_weights(
     } else {
         quantile
     };
-    let lowest = numpy::quantile_linear_f32(&nz, q).unwrap_or(f32::NAN);
-    let (kept_uids, kept): (Vec<u16>, Vec<f32>) = nz_uids
-        .into_iter()
-        .zip(nz)
-        .filter(|&(_, w)| lowest <= w)
-        .unzip();
+    // np.quantile(x, 0) is min(x) exactly when that minimum is finite (NumPy interpolates with
+    // min − min, NaN for +inf), and every non-zero weight is ≥ it: then all are kept.
+    let (kept_uids, kept) = if q == 0.0 && nz.iter().any(|w| w.is_finite()) {
+        (nz_uids, nz)
+    } else {
+        let lowest = numpy::quantile_linear_f32(&nz, q).unwrap_or(f32::NAN);
+        let (mut kept_uids, mut kept) =
+            (Vec::with_capacity(nz.len()), Vec::with_capacity(nz.len()));
+        for (&uid, &w) in nz_uids.iter().zip(&nz) {
+            if lowest <= w {
+                kept_uids.push(uid);
+                kept.push(w);
+            }
+        }
+        (kept_uids, kept)
+    };
     let normalized = normalize_max_weight(&kept, limit);
     Ok(ProcessedWeights {
         uids: kept_uids,
@@ -348,37 +385,72 @@ pub fn convert_weights_and_uids_for_emit(
     if weights.is_empty() {
         return Err(WeightsError::Empty);
     }
-    for (&uid, &value) in uids.iter().zip(weights) {
-        if value < 0.0 {
-            return Err(WeightsError::NegativeWeight { uid, value });
+    // One pass (eight lanes, so it vectorises) for the largest weight and for any negative or
+    // NaN value; the offending uid is looked up only when there is one.
+    let (max, invalid) = max_and_invalid(weights);
+    if invalid {
+        if let Some((&uid, &value)) = uids
+            .iter()
+            .zip(weights)
+            .find(|(_, &w)| w < 0.0 || w.is_nan())
+        {
+            return Err(if value.is_nan() {
+                WeightsError::NonFiniteWeight { uid, value }
+            } else {
+                WeightsError::NegativeWeight { uid, value }
+            });
         }
-        if value.is_nan() {
+    }
+    // The SDK tests Python's sum() for zero; with no negative and no NaN values that sum is zero
+    // exactly when every weight is zero, that is when the largest is.
+    if max == 0.0 {
+        return Ok(EmitWeights::default());
+    }
+    // With a finite max every w / max is in [0, 1]. An infinite max gives inf / inf = NaN at the
+    // first infinite weight, which the SDK's int() refuses.
+    if !max.is_finite() {
+        if let Some((&uid, &value)) = uids.iter().zip(weights).find(|(_, &w)| w.is_infinite()) {
             return Err(WeightsError::NonFiniteWeight { uid, value });
         }
     }
-    // Python's sum() and max() over the list, in order.
-    let sum = weights.iter().fold(0.0f64, |s, &w| s + w);
-    if sum == 0.0 {
-        return Ok(EmitWeights::default());
-    }
-    let max = weights
+    // One branch-free pass (it vectorises), then the compaction that drops zeros.
+    let scale = f64::from(U16_MAX);
+    let scaled: Vec<f64> = weights
         .iter()
-        .copied()
-        .fold(weights[0], |m, w| if w > m { w } else { m });
-    let mut out = EmitWeights::default();
-    for (&uid, &w) in uids.iter().zip(weights) {
-        let scaled = numpy::round_half_even((w / max) * f64::from(U16_MAX));
-        if !scaled.is_finite() {
-            return Err(WeightsError::NonFiniteWeight { uid, value: w });
-        }
-        // w ≤ max, so scaled is in [0, 65535].
-        let value = scaled as u16;
-        if value != 0 {
-            out.uids.push(uid);
-            out.values.push(value);
+        .map(|&w| numpy::round_half_even_small((w / max) * scale))
+        .collect();
+    // Stream compaction without branches: write every entry, advance only past non-zeros.
+    let (mut out_uids, mut out_values) = (vec![0u16; scaled.len()], vec![0u16; scaled.len()]);
+    let mut kept = 0;
+    for i in 0..scaled.len() {
+        let v = scaled[i];
+        out_uids[kept] = uids[i];
+        // v is an integer in [0, 65535] (w ≤ max).
+        out_values[kept] = v as i32 as u16;
+        kept += usize::from(v != 0.0);
+    }
+    out_uids.truncate(kept);
+    out_values.truncate(kept);
+    Ok(EmitWeights {
+        uids: out_uids,
+        values: out_values,
+    })
+}
+
+/// The largest of `values` (not empty) and whether any is negative or NaN, in eight
+/// independent lanes. Max is exact in any order (equal positive values have equal bits).
+fn max_and_invalid(values: &[f64]) -> (f64, bool) {
+    let (mut lanes, mut invalid) = ([values[0]; 8], false);
+    for chunk in values.chunks(8) {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            invalid |= v < 0.0 || v.is_nan();
+            *lane = if v > *lane { v } else { *lane };
         }
     }
-    Ok(out)
+    let max = lanes
+        .iter()
+        .fold(values[0], |m, &v| if v > m { v } else { m });
+    (max, invalid)
 }
 
 /// The chain's `vec_max_upscale_to_u16` on fixed-point values, in I32F32 exactly as the runtime
@@ -547,6 +619,21 @@ mod tests {
 
     fn bits64(v: &[f64]) -> Vec<u64> {
         v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn lowest_quantile_zero_keeps_all_unless_the_minimum_is_infinite() {
+        let params = |n| WeightParams {
+            n,
+            min_allowed_weights: 1,
+            max_weight_limit: 1.0,
+            exclude_quantile: 0,
+        };
+        let kept = process_weights(&[0, 1, 2], &[0.5, 0.25, 0.25], &params(3)).unwrap();
+        assert_eq!(kept.uids, vec![0, 1, 2]);
+        // np.quantile([inf], 0) is NaN (inf − inf), so nothing passes `lowest <= w`.
+        let inf = process_weights(&[0, 1], &[f32::INFINITY, f32::NAN], &params(2)).unwrap();
+        assert!(inf.uids.is_empty(), "{inf:?}");
     }
 
     fn arange(n: usize) -> Vec<u16> {
