@@ -5,6 +5,7 @@
 
 mod network;
 mod offline;
+mod wallet;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -61,6 +62,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Wallets in btcli's layout.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
     /// Recompute the subnet's last epoch locally (from the block before it) and print it next
     /// to the values the chain stored, marking every difference.
     Yuma {
@@ -75,6 +79,98 @@ enum Command {
     },
 }
 
+/// `validator wallet …`.
+#[derive(Debug, Subcommand)]
+enum WalletCommand {
+    /// Create a coldkey (if the wallet has none) and a hotkey, with files of mode 0600. The
+    /// coldkey is encrypted (btwallet's $NACL format) with BT_WALLET_PASSWORD when it is set.
+    Create {
+        #[command(flatten)]
+        wallet: WalletArgs,
+        /// Replace existing keyfiles (their keys are lost).
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Print the wallet's hotkey and coldkey addresses (loading the hotkey proves it is usable).
+    Show {
+        #[command(flatten)]
+        wallet: WalletArgs,
+        /// Also open the coldkey itself (decrypting it: BT_WALLET_PASSWORD, btwallet's
+        /// BT_PW_… variable, or a prompt) to check that its password works.
+        #[arg(long)]
+        coldkey: bool,
+    },
+}
+
+/// btcli's wallet flags.
+#[derive(Debug, Clone, clap::Args)]
+struct WalletArgs {
+    /// The wallet (coldkey) name.
+    #[arg(
+        long = "wallet.name",
+        env = "BT_WALLET_NAME",
+        default_value = "default"
+    )]
+    name: String,
+    /// The hotkey name.
+    #[arg(
+        long = "wallet.hotkey",
+        env = "BT_WALLET_HOTKEY",
+        default_value = "default"
+    )]
+    hotkey: String,
+    /// The wallets folder (default ~/.bittensor/wallets).
+    #[arg(long = "wallet.path", env = "BT_WALLET_PATH")]
+    path: Option<std::path::PathBuf>,
+}
+
+impl WalletArgs {
+    fn paths(&self) -> wallet::WalletPaths {
+        wallet::WalletPaths {
+            path: self
+                .path
+                .clone()
+                .unwrap_or_else(wallet::WalletPaths::default_root),
+            name: self.name.clone(),
+            hotkey: self.hotkey.clone(),
+        }
+    }
+}
+
+fn run_wallet(command: WalletCommand) -> Result<()> {
+    match command {
+        WalletCommand::Create { wallet, overwrite } => {
+            let password = std::env::var("BT_WALLET_PASSWORD").ok();
+            let created = wallet::create(&wallet.paths(), password.as_deref(), overwrite)?;
+            println!("{}", serde_json::to_string_pretty(&created)?);
+        }
+        WalletCommand::Show { wallet, coldkey } => {
+            let paths = wallet.paths();
+            let hotkey = wallet::load_hotkey(&paths, &wallet::Password::default())?;
+            let public = wallet::load_coldkeypub(&paths)?;
+            if coldkey {
+                let full =
+                    wallet::load_keypair(&paths.coldkey_file(), &wallet::Password::default())?;
+                anyhow::ensure!(
+                    full.public_key().0 == public,
+                    "{} and {} hold different keys",
+                    paths.coldkey_file().display(),
+                    paths.coldkeypub_file().display()
+                );
+            }
+            let coldkey = public;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "hotkey": bt_chain::AccountId32(hotkey.public_key().0).to_string(),
+                    "coldkey": bt_chain::AccountId32(coldkey).to_string(),
+                })
+            );
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::ProcessWeights { batch, chain_safe } => {
@@ -85,6 +181,7 @@ fn run(cli: Cli) -> Result<()> {
             let input = offline::read_stdin()?;
             println!("{}", offline::epoch(&input, dense, trace)?);
         }
+        Command::Wallet(command) => run_wallet(command)?,
         Command::Localnet(args) => runtime()?.block_on(network::localnet(args))?,
         Command::Metagraph {
             chain,
