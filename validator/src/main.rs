@@ -3,9 +3,7 @@
 //! The offline subcommands expose the shared core's math on JSON (stdin → stdout); the
 //! networked ones (chain, miners, the validation loop) build on the `chain` crate.
 
-mod network;
-mod offline;
-mod wallet;
+use validator::{network, offline, state, wallet};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -62,6 +60,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The validator's state file.
+    #[command(subcommand)]
+    State(StateCommand),
     /// Wallets in btcli's layout.
     #[command(subcommand)]
     Wallet(WalletCommand),
@@ -77,6 +78,56 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `validator state …`.
+#[derive(Debug, Subcommand)]
+enum StateCommand {
+    /// Show the saved state (read-only: a bad file is reported, not moved).
+    Inspect {
+        /// The folder of state.json.
+        #[arg(long = "state.dir", env = "BT_STATE_DIR")]
+        dir: std::path::PathBuf,
+        /// Print the whole state as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn run_state(command: StateCommand) -> Result<()> {
+    let StateCommand::Inspect { dir, json } = command;
+    let files = state::StateFile::new(&dir).peek();
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no state in {}: the validator has not completed a round there yet (check --state.dir)",
+        dir.display()
+    );
+    let mut good = None;
+    for (path, result) in &files {
+        match result {
+            Ok(s) if good.is_none() => good = Some((path.clone(), s.clone())),
+            Ok(_) => {}
+            Err(reason) => eprintln!("warning: {} is bad: {reason}; the validator will move it aside and use the previous state", path.display()),
+        }
+    }
+    let (path, s) =
+        good.ok_or_else(|| anyhow::anyhow!("no readable state in {}", dir.display()))?;
+    let source = if path == state::StateFile::new(&dir).path() {
+        state::Source::Current
+    } else {
+        state::Source::Previous
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "file": path, "source": source, "state": s })
+            )?
+        );
+    } else {
+        print!("{}", state::summary(&s, source));
+    }
+    Ok(())
 }
 
 /// `validator wallet …`.
@@ -182,6 +233,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", offline::epoch(&input, dense, trace)?);
         }
         Command::Wallet(command) => run_wallet(command)?,
+        Command::State(command) => run_state(command)?,
         Command::Localnet(args) => runtime()?.block_on(network::localnet(args))?,
         Command::Metagraph {
             chain,

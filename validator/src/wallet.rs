@@ -129,7 +129,6 @@ pub enum Password {
     #[default]
     FromEnvOrPrompt,
     /// This password.
-    #[cfg_attr(not(test), allow(dead_code))]
     Given(String),
 }
 

@@ -1,0 +1,10 @@
+//! The validator's building blocks, used by the `validator` binary (and its tests):
+//! - [`offline`]: the core's math on JSON (process-weights, epoch);
+//! - [`network`]: the chain subcommands (localnet, metagraph, yuma);
+//! - [`wallet`]: btcli keyfiles, plain and encrypted;
+//! - [`state`]: the crash-safe state file.
+
+pub mod network;
+pub mod offline;
+pub mod state;
+pub mod wallet;
