@@ -2,9 +2,13 @@
 //! - [`offline`]: the core's math on JSON (process-weights, epoch);
 //! - [`network`]: the chain subcommands (localnet, metagraph, yuma);
 //! - [`wallet`]: btcli keyfiles, plain and encrypted;
-//! - [`state`]: the crash-safe state file.
+//! - [`state`]: the crash-safe state file;
+//! - [`synapse`]: the SDK's wire format (body, headers, body hash, signed message);
+//! - [`dendrite`]: signed, concurrent, bounded calls to axons.
 
+pub mod dendrite;
 pub mod network;
 pub mod offline;
 pub mod state;
+pub mod synapse;
 pub mod wallet;

@@ -1,0 +1,303 @@
+//! The dendrite: signed HTTP calls to miners' axons, wire-compatible with the Python SDK.
+//!
+//! One pooled HTTP client (connections are reused across rounds), all selected axons queried
+//! concurrently, each call bounded by a deadline and a response-size cap, and every outcome
+//! mapped to the SDK's status codes (200, 401, 403, 404, 408, 422, 500, 503, …) so that scoring
+//! and metrics see what a Python validator would.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use subxt_signer::sr25519::Keypair;
+
+use crate::synapse::{
+    body_hash, input_obj_headers, signing_message, terminal_headers, Envelope, Synapse,
+    TerminalInfo, SDK_VERSION,
+};
+
+/// One axon to call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AxonTarget {
+    /// The miner's uid.
+    pub uid: u16,
+    /// Its IP (v4 or v6, as text).
+    pub ip: String,
+    /// Its port.
+    pub port: u16,
+    /// Its hotkey (SS58), which the signature binds.
+    pub hotkey: String,
+}
+
+/// Dendrite settings.
+#[derive(Debug, Clone)]
+pub struct DendriteConfig {
+    /// Deadline per call (connect, send, answer, body).
+    pub timeout: Duration,
+    /// Largest response body accepted; bigger ones are cut off and scored as unparseable.
+    pub max_response_bytes: usize,
+    /// The IP we announce as the dendrite's (`bt_header_dendrite_ip`).
+    pub external_ip: String,
+}
+
+impl Default for DendriteConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(12),
+            max_response_bytes: 4 * 1024 * 1024,
+            external_ip: "127.0.0.1".into(),
+        }
+    }
+}
+
+/// One call's outcome.
+#[derive(Debug, Clone)]
+pub struct Reply<T> {
+    /// The miner's uid.
+    pub uid: u16,
+    /// The SDK's status code for the outcome.
+    pub status: u16,
+    /// The status message.
+    pub message: String,
+    /// Seconds from send to the last byte (or to the failure).
+    pub process_time: f64,
+    /// The miner's synapse, on 200.
+    pub synapse: Option<T>,
+}
+
+impl<T> Reply<T> {
+    /// True on 200 with a parsed answer.
+    pub fn is_success(&self) -> bool {
+        self.status == 200 && self.synapse.is_some()
+    }
+}
+
+/// A signing HTTP client for axons.
+pub struct Dendrite {
+    client: reqwest::Client,
+    keypair: Keypair,
+    hotkey: String,
+    uuid: String,
+    last_nonce: AtomicI64,
+    config: DendriteConfig,
+}
+
+/// Why a dendrite could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct DendriteError(String);
+
+impl Dendrite {
+    /// A dendrite signing with `keypair`.
+    pub fn new(keypair: Keypair, config: DendriteConfig) -> Result<Self, DendriteError> {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(4)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .connect_timeout(config.timeout)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| DendriteError(e.to_string()))?;
+        Ok(Self {
+            client,
+            hotkey: bt_chain::AccountId32(keypair.public_key().0).to_string(),
+            keypair,
+            uuid: uuid::Uuid::new_v4().to_string(),
+            last_nonce: AtomicI64::new(0),
+            config,
+        })
+    }
+
+    /// Our hotkey (SS58).
+    pub fn hotkey(&self) -> &str {
+        &self.hotkey
+    }
+
+    /// Wall-clock ns, strictly increasing across calls (axons reject a repeated nonce).
+    fn nonce(&self) -> i64 {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        let mut last = self.last_nonce.load(Ordering::Relaxed);
+        loop {
+            let next = now.max(last + 1);
+            match self.last_nonce.compare_exchange_weak(
+                last,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return next,
+                Err(seen) => last = seen,
+            }
+        }
+    }
+
+    /// Queries every target concurrently; replies come back in the targets' order.
+    pub async fn forward<T: Synapse>(&self, targets: &[AxonTarget], synapse: &T) -> Vec<Reply<T>> {
+        futures::future::join_all(targets.iter().map(|t| self.call(t, synapse))).await
+    }
+
+    /// One signed call.
+    pub async fn call<T: Synapse>(&self, target: &AxonTarget, synapse: &T) -> Reply<T> {
+        let start = Instant::now();
+        let reply = |status: u16, message: String, synapse: Option<T>| Reply {
+            uid: target.uid,
+            status,
+            message,
+            process_time: start.elapsed().as_secs_f64(),
+            synapse,
+        };
+        match tokio::time::timeout(self.config.timeout, self.exchange(target, synapse)).await {
+            Ok(Ok((status, message, body))) => reply(status, message, body),
+            Ok(Err((status, message))) => reply(status, message, None),
+            Err(_) => reply(
+                408,
+                format!(
+                    "Request timeout after {} seconds",
+                    self.config.timeout.as_secs_f64()
+                ),
+                None,
+            ),
+        }
+    }
+
+    async fn exchange<T: Synapse>(
+        &self,
+        target: &AxonTarget,
+        synapse: &T,
+    ) -> Result<(u16, String, Option<T>), (u16, String)> {
+        let hash = body_hash(synapse);
+        let nonce = self.nonce();
+        let message = signing_message(nonce, &self.hotkey, &target.hotkey, &self.uuid, &hash);
+        let signature = format!("0x{}", hex::encode(self.keypair.sign(message.as_bytes()).0));
+        let dendrite = TerminalInfo {
+            ip: Some(self.config.external_ip.clone()),
+            version: Some(SDK_VERSION),
+            nonce: Some(nonce),
+            uuid: Some(self.uuid.clone()),
+            hotkey: Some(self.hotkey.clone()),
+            signature: Some(signature),
+            ..TerminalInfo::default()
+        };
+        let axon = TerminalInfo {
+            ip: Some(target.ip.clone()),
+            port: Some(i64::from(target.port)),
+            hotkey: Some(target.hotkey.clone()),
+            ..TerminalInfo::default()
+        };
+        let timeout = self.config.timeout.as_secs_f64();
+        let envelope = Envelope {
+            name: T::NAME.to_string(),
+            timeout,
+            total_size: Some(0),
+            header_size: Some(0),
+            dendrite: Some(dendrite.clone()),
+            axon: Some(axon.clone()),
+            computed_body_hash: Some(String::new()),
+            body: synapse.clone(),
+        };
+        let body = serde_json::to_vec(&envelope)
+            .map_err(|e| (422, format!("cannot encode the request: {e}")))?;
+        let host = if target.ip.contains(':') {
+            format!("[{}]", target.ip)
+        } else {
+            target.ip.clone()
+        };
+        let url = format!("http://{host}:{}/{}", target.port, T::NAME);
+        let mut request = self
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("name", T::NAME)
+            .header("timeout", format!("{timeout:?}"))
+            .header("total_size", "0")
+            .header("header_size", "0")
+            .header("computed_body_hash", &hash);
+        for (k, v) in terminal_headers("axon", &axon)
+            .into_iter()
+            .chain(terminal_headers("dendrite", &dendrite))
+            .chain(input_obj_headers::<T>())
+        {
+            request = request.header(k, v);
+        }
+        let response = request.body(body).send().await.map_err(|e| {
+            if e.is_timeout() {
+                (408, format!("Request timeout after {timeout} seconds"))
+            } else if e.is_connect() {
+                (
+                    503,
+                    format!("Service unavailable at {host}:{}/{}", target.port, T::NAME),
+                )
+            } else {
+                (500, format!("Client error: {}", e.without_url()))
+            }
+        })?;
+        let status = response.status().as_u16();
+        let header_status = response
+            .headers()
+            .get("bt_header_axon_status_code")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u16>().ok());
+        let bytes = read_capped(response, self.config.max_response_bytes).await?;
+        if status != 200 {
+            let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| {
+                    v.get("message")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| format!("HTTP {status}"));
+            return Err((status, message));
+        }
+        let parsed: Envelope<T> = serde_json::from_slice(&bytes)
+            .map_err(|e| (422, format!("Failed to parse response: {e}")))?;
+        let axon_status = parsed
+            .axon
+            .as_ref()
+            .and_then(|a| a.status_code)
+            .and_then(|c| u16::try_from(c).ok());
+        let message = parsed
+            .axon
+            .as_ref()
+            .and_then(|a| a.status_message.clone())
+            .unwrap_or_else(|| "Success".into());
+        Ok((
+            header_status.or(axon_status).unwrap_or(200),
+            message,
+            Some(parsed.body),
+        ))
+    }
+}
+
+/// The body, refusing more than `cap` bytes.
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, (u16, String)> {
+    if response.content_length().is_some_and(|n| n as usize > cap) {
+        return Err((
+            422,
+            format!("Failed to parse response: the body is over the {cap}-byte cap"),
+        ));
+    }
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > cap {
+                    return Err((
+                        422,
+                        format!("Failed to parse response: the body is over the {cap}-byte cap"),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) if e.is_timeout() => {
+                return Err((408, "Request timeout while reading the body".into()))
+            }
+            Err(e) => return Err((400, format!("Response payload error: {}", e.without_url()))),
+        }
+    }
+}
