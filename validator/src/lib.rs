@@ -4,8 +4,12 @@
 //! - [`wallet`]: btcli keyfiles, plain and encrypted;
 //! - [`state`]: the crash-safe state file;
 //! - [`synapse`]: the SDK's wire format (body, headers, body hash, signed message);
-//! - [`dendrite`]: signed, concurrent, bounded calls to axons.
+//! - [`dendrite`]: signed, concurrent, bounded calls to axons;
+//! - [`axon`]: the miner side of the wire, with v9's verification;
+//! - [`corpus`]: the reference subnet's synthetic tweets.
 
+pub mod axon;
+pub mod corpus;
 pub mod dendrite;
 pub mod network;
 pub mod offline;

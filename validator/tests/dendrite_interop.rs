@@ -3,7 +3,6 @@
 //! nonce get 401; a dead port 503; a wrong synapse name 404.
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -11,6 +10,9 @@ use std::time::Duration;
 use subxt_signer::sr25519::Keypair;
 use validator::dendrite::{AxonTarget, Dendrite, DendriteConfig};
 use validator::synapse::RecentTweetsSynapse;
+
+mod common;
+use common::{free_port, now_ns, raw_call};
 
 struct Peer {
     child: Child,
@@ -23,13 +25,6 @@ impl Drop for Peer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn python_axon() -> Peer {
@@ -104,17 +99,27 @@ async fn our_dendrite_and_the_sdk_axon() {
     assert_eq!(tweet["Text"], "about \"bitcoin\"");
     assert_eq!(tweet["Count"], 5);
 
-    // Many calls at once through one pooled client: all 200 (nonces stay strictly increasing).
-    let targets = vec![target.clone(); 20];
-    let replies = d.forward(&targets, &query).await;
-    assert!(
-        replies.iter().all(|r| r.status == 200),
-        "{:?}",
-        replies
-            .iter()
-            .map(|r| (r.status, r.message.clone()))
-            .collect::<Vec<_>>()
-    );
+    // Back-to-back calls reuse the pooled connection; each nonce is newer than the last.
+    for _ in 0..20 {
+        let r = d.call(&target, &query).await;
+        assert_eq!(r.status, 200, "{}", r.message);
+    }
+    // A fan-out over several axons answers in the targets' order, each with its own outcome.
+    let dead_port = AxonTarget {
+        uid: 4,
+        port: free_port(),
+        ..target.clone()
+    };
+    let other_key = AxonTarget {
+        uid: 5,
+        hotkey: bt_chain::AccountId32([7; 32]).to_string(),
+        ..target.clone()
+    };
+    let replies = d
+        .forward(&[target.clone(), dead_port, other_key], &query)
+        .await;
+    let got: Vec<(u16, u16)> = replies.iter().map(|r| (r.uid, r.status)).collect();
+    assert_eq!(got, vec![(3, 200), (4, 503), (5, 401)]);
 
     // Signed for another axon hotkey: the signature does not verify → 401.
     let wrong = AxonTarget {
@@ -138,56 +143,4 @@ async fn our_dendrite_and_the_sdk_axon() {
         ..target.clone()
     };
     assert_eq!(d.call(&dead, &query).await.status, 503);
-}
-
-fn now_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as i64
-}
-
-/// A hand-built signed request (the synapse module's pieces, our own nonce and path), for the
-/// cases a well-behaved dendrite never produces. Returns the status and the axon's message.
-async fn raw_call(target: &AxonTarget, path: &str, nonce: i64) -> (u16, String) {
-    use validator::synapse::{body_hash, input_obj_headers, signing_message};
-    let key = Keypair::from_secret_key([3; 32]).unwrap();
-    let hotkey = bt_chain::AccountId32(key.public_key().0).to_string();
-    let synapse = RecentTweetsSynapse {
-        query: "x".into(),
-        ..Default::default()
-    };
-    let hash = body_hash(&synapse);
-    let uuid = "00000000-0000-0000-0000-000000000001";
-    let sig = format!(
-        "0x{}",
-        hex::encode(
-            key.sign(signing_message(nonce, &hotkey, &target.hotkey, uuid, &hash).as_bytes())
-                .0
-        )
-    );
-    let body = serde_json::json!({"name": path, "timeout": 5.0, "query": "x",
-        "dendrite": {"hotkey": hotkey, "nonce": nonce, "uuid": uuid, "version": 9000000, "signature": sig},
-        "axon": {"hotkey": target.hotkey, "ip": target.ip, "port": target.port}});
-    let mut req = reqwest::Client::new()
-        .post(format!("http://{}:{}/{path}", target.ip, target.port))
-        .header("name", path)
-        .header("timeout", "5.0")
-        .header("computed_body_hash", &hash)
-        .header("bt_header_axon_hotkey", &target.hotkey)
-        .header("bt_header_dendrite_hotkey", &hotkey)
-        .header("bt_header_dendrite_nonce", nonce.to_string())
-        .header("bt_header_dendrite_uuid", uuid)
-        .header("bt_header_dendrite_version", "9000000")
-        .header("bt_header_dendrite_signature", &sig);
-    for (k, v) in input_obj_headers::<RecentTweetsSynapse>() {
-        req = req.header(k, v);
-    }
-    let resp = req.json(&body).send().await.expect("the axon answers");
-    let status = resp.status().as_u16();
-    let v: serde_json::Value = resp.json().await.unwrap_or_default();
-    (
-        status,
-        v["message"].as_str().unwrap_or_default().to_string(),
-    )
 }

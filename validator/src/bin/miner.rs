@@ -1,0 +1,211 @@
+//! `miner`: the reference subnet's miner — an axon answering `RecentTweetsSynapse` from the
+//! synthetic corpus. Flags make it misbehave, for tests of the validator's scoring.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, ValueEnum};
+use validator::axon::{Allowlist, Axon, Handler};
+use validator::corpus::{self, Tweet};
+use validator::synapse::RecentTweetsSynapse;
+use validator::wallet::{self, Password, WalletPaths};
+
+/// How the miner (mis)behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Behaviour {
+    /// Correct, fresh, matching tweets.
+    Good,
+    /// Tweets that do not match the query and have malformed IDs.
+    Wrong,
+    /// The same tweet repeated (duplicate IDs).
+    Duplicates,
+    /// Every answer is a 500.
+    Error500,
+    /// A body that is not JSON.
+    Garbage,
+    /// A body far over any sane size.
+    Huge,
+}
+
+/// A reference miner for the tweets subnet.
+#[derive(Debug, Parser)]
+#[command(name = "miner", version, about)]
+struct Args {
+    /// The wallet (coldkey) name.
+    #[arg(
+        long = "wallet.name",
+        env = "BT_WALLET_NAME",
+        default_value = "default"
+    )]
+    wallet_name: String,
+    /// The hotkey name.
+    #[arg(
+        long = "wallet.hotkey",
+        env = "BT_WALLET_HOTKEY",
+        default_value = "default"
+    )]
+    wallet_hotkey: String,
+    /// The wallets folder.
+    #[arg(long = "wallet.path", env = "BT_WALLET_PATH")]
+    wallet_path: Option<std::path::PathBuf>,
+    /// Address to listen on.
+    #[arg(long = "axon.ip", default_value = "0.0.0.0")]
+    ip: std::net::IpAddr,
+    /// Port to listen on.
+    #[arg(long = "axon.port", default_value_t = 8091)]
+    port: u16,
+    /// Accept callers that are not registered on the subnet (otherwise the metagraph decides).
+    #[arg(long = "blacklist.allow_non_registered")]
+    allow_non_registered: bool,
+    /// The chain, for the blacklist: --subtensor.chain_endpoint and --netuid.
+    #[arg(long = "subtensor.chain_endpoint")]
+    chain_endpoint: Option<String>,
+    /// The subnet, for the blacklist.
+    #[arg(long)]
+    netuid: Option<u16>,
+    /// Corpus seed and size.
+    #[arg(long, default_value_t = 1)]
+    corpus_seed: u64,
+    #[arg(long, default_value_t = 20_000)]
+    corpus_size: usize,
+    /// Tweets per answer when the request gives no count.
+    #[arg(long, default_value_t = 50)]
+    max_tweets: usize,
+    /// Misbehaviour, for tests.
+    #[arg(long, value_enum, default_value_t = Behaviour::Good)]
+    behaviour: Behaviour,
+    /// Delay every answer by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    delay_ms: u64,
+}
+
+fn answer(
+    tweets: &[Tweet],
+    req: &RecentTweetsSynapse,
+    max: usize,
+    behaviour: Behaviour,
+) -> serde_json::Value {
+    let count = req.count.map(|c| c as usize).unwrap_or(max).min(max);
+    let wrap = |t: &Tweet| serde_json::json!({ "Tweet": t });
+    match behaviour {
+        Behaviour::Wrong => serde_json::Value::Array(
+            tweets
+                .iter()
+                .filter(|t| !corpus::matches(t, &req.query))
+                .take(count)
+                .map(|t| {
+                    let mut bad = t.clone();
+                    bad.id = format!("0x{}", bad.id);
+                    wrap(&bad)
+                })
+                .collect(),
+        ),
+        Behaviour::Duplicates => {
+            let first = tweets
+                .iter()
+                .find(|t| corpus::matches(t, &req.query))
+                .cloned();
+            serde_json::Value::Array(first.iter().cycle().take(count.max(2)).map(wrap).collect())
+        }
+        _ => serde_json::Value::Array(
+            tweets
+                .iter()
+                .filter(|t| corpus::matches(t, &req.query))
+                .take(count)
+                .map(wrap)
+                .collect(),
+        ),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let paths = WalletPaths {
+        path: args
+            .wallet_path
+            .clone()
+            .unwrap_or_else(WalletPaths::default_root),
+        name: args.wallet_name.clone(),
+        hotkey: args.wallet_hotkey.clone(),
+    };
+    let hotkey =
+        wallet::load_hotkey(&paths, &Password::default()).context("loading the miner's hotkey")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let tweets = Arc::new(corpus::generate(
+        args.corpus_seed,
+        args.corpus_size,
+        now,
+        6 * 3600,
+    ));
+    let (behaviour, delay, max) = (
+        args.behaviour,
+        Duration::from_millis(args.delay_ms),
+        args.max_tweets,
+    );
+    let handler: Handler<RecentTweetsSynapse> = Arc::new(move |mut req: RecentTweetsSynapse| {
+        let tweets = tweets.clone();
+        Box::pin(async move {
+            tokio::time::sleep(delay).await;
+            if behaviour == Behaviour::Error500 {
+                return Err((500, "Internal Server Error #misbehaving".into()));
+            }
+            req.response = Some(answer(&tweets, &req, max, behaviour));
+            Ok(req)
+        })
+    });
+    let axon = Axon::new(hotkey.public_key().0, handler, 1 << 20);
+    if !args.allow_non_registered {
+        let (endpoint, netuid) = match (&args.chain_endpoint, args.netuid) {
+            (Some(e), Some(n)) => (e.clone(), n),
+            _ => anyhow::bail!("the blacklist needs the metagraph: pass --subtensor.chain_endpoint and --netuid, or --blacklist.allow_non_registered"),
+        };
+        let axon = axon.clone();
+        let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30)).await?;
+        let refresh = move |mg: bt_core::metagraph::Metagraph| {
+            let set: HashSet<String> = mg
+                .neurons
+                .iter()
+                .map(|n| bt_chain::AccountId32(n.hotkey).to_string())
+                .collect();
+            Allowlist::Only(set)
+        };
+        axon.set_allowlist(refresh(
+            bt_chain::metagraph::sync(&chain, netuid, None).await?,
+        ));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                match bt_chain::metagraph::sync(&chain, netuid, None).await {
+                    Ok(mg) => axon.set_allowlist(refresh(mg)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "metagraph refresh failed; keeping the last allowlist")
+                    }
+                }
+            }
+        });
+    }
+    let app = match behaviour {
+        Behaviour::Garbage => axum::Router::new().fallback(|| async { "this is not json {" }),
+        Behaviour::Huge => axum::Router::new().fallback(|| async { vec![b'['; 64 << 20] }),
+        _ => axon.router(),
+    };
+    let addr = SocketAddr::new(args.ip, args.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    eprintln!(
+        "miner {} serving RecentTweetsSynapse on {addr} ({:?})",
+        axon.hotkey(),
+        behaviour
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(validator::network::shutdown_signal())
+        .await?;
+    Ok(())
+}
