@@ -6,7 +6,8 @@
 //! - [`synapse`]: the SDK's wire format (body, headers, body hash, signed message);
 //! - [`dendrite`]: signed, concurrent, bounded calls to axons;
 //! - [`axon`]: the miner side of the wire, with v9's verification;
-//! - [`corpus`]: the reference subnet's synthetic tweets.
+//! - [`corpus`]: the reference subnet's synthetic tweets;
+//! - [`task`]: what miners are asked and how answers are judged (the `Task` trait).
 
 pub mod axon;
 pub mod corpus;
@@ -15,4 +16,5 @@ pub mod network;
 pub mod offline;
 pub mod state;
 pub mod synapse;
+pub mod task;
 pub mod wallet;

@@ -1,0 +1,284 @@
+//! What a subnet asks its miners and how answers are judged: the [`Task`] trait, and the
+//! reference task, recent tweets (masa's pattern without its bugs):
+//! - a batch is valid when every tweet has a digits-only ID (no leading zero), IDs are unique,
+//!   and sampled tweets match the query and are recent;
+//! - a valid batch earns volume (IDs not seen from that miner before) in the tempo window;
+//! - the reward is Φ(z) of the miner's window volume among the miners with volume (the core's
+//!   [`bt_core::volume`]); an invalid batch or a failed call earns 0 this round.
+
+use std::collections::{HashMap, HashSet};
+
+use bt_core::volume::VolumeWindow;
+
+use crate::corpus::{self, Rng};
+use crate::dendrite::Reply;
+use crate::synapse::{RecentTweetsSynapse, Synapse};
+
+/// One miner's answer, judged.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// A valid answer worth this much new volume.
+    Valid {
+        /// New items this round.
+        volume: u64,
+    },
+    /// The call succeeded but the answer broke a rule.
+    Invalid(String),
+    /// No usable answer (the SDK status: 408, 503, 500, 422, …).
+    Failed(u16),
+}
+
+/// A subnet's request and scoring. Implement this to run the validator for another subnet.
+pub trait Task: Send {
+    /// The synapse the miners serve.
+    type Request: Synapse;
+    /// This round's request.
+    fn request(&mut self, round: u64) -> Self::Request;
+    /// Judges one reply to `request` from `uid`; `now` is unix seconds.
+    fn judge(
+        &mut self,
+        uid: u16,
+        request: &Self::Request,
+        reply: &Reply<Self::Request>,
+        now: i64,
+    ) -> Verdict;
+    /// Rewards in [0, 1] for this round's `verdicts` (uid, verdict), given the chain `block` and
+    /// the subnet size `n`; uids not returned keep their score.
+    fn rewards(
+        &mut self,
+        verdicts: &[(u16, Verdict)],
+        block: u64,
+        n: usize,
+    ) -> (Vec<u16>, Vec<f64>);
+    /// Forgets what the task knows about `uid` (its hotkey changed).
+    fn reset_uid(&mut self, uid: u16);
+}
+
+/// The reference task: recent tweets by keyword.
+pub struct TweetsTask {
+    rng: Rng,
+    /// Oldest acceptable tweet age, seconds.
+    pub max_age_s: i64,
+    /// Tweets per request.
+    pub count: u32,
+    seen: HashMap<u16, HashSet<String>>,
+    /// The volume window (persisted by the caller).
+    pub window: VolumeWindow,
+}
+
+/// IDs remembered per miner (masa caps the set at 100k).
+const SEEN_CAP: usize = 100_000;
+
+impl TweetsTask {
+    /// A task with `window` (blocks per tempo inside) and a query seed.
+    pub fn new(window: VolumeWindow, seed: u64) -> Self {
+        Self {
+            rng: Rng::new(seed),
+            max_age_s: 2 * 24 * 3600,
+            count: 20,
+            seen: HashMap::new(),
+            window,
+        }
+    }
+}
+
+/// masa's strict ID check: ASCII digits only, no leading zero.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !id.starts_with('0')
+}
+
+impl Task for TweetsTask {
+    type Request = RecentTweetsSynapse;
+
+    fn request(&mut self, _round: u64) -> RecentTweetsSynapse {
+        let topic = corpus::TOPICS[self.rng.below(corpus::TOPICS.len())];
+        RecentTweetsSynapse {
+            query: format!("\"{topic}\""),
+            count: Some(self.count),
+            response: None,
+        }
+    }
+
+    fn judge(
+        &mut self,
+        uid: u16,
+        request: &RecentTweetsSynapse,
+        reply: &Reply<RecentTweetsSynapse>,
+        now: i64,
+    ) -> Verdict {
+        let Some(answer) = reply.synapse.as_ref().filter(|_| reply.status == 200) else {
+            return Verdict::Failed(reply.status);
+        };
+        let Some(items) = answer.response.as_ref().and_then(|r| r.as_array()) else {
+            return Verdict::Invalid("the response is not a list".into());
+        };
+        let mut tweets = Vec::with_capacity(items.len());
+        for item in items {
+            match serde_json::from_value::<corpus::Tweet>(
+                item.get("Tweet").cloned().unwrap_or_default(),
+            ) {
+                Ok(t) => tweets.push(t),
+                Err(_) => return Verdict::Invalid("an item is not a tweet".into()),
+            }
+        }
+        let mut ids = HashSet::with_capacity(tweets.len());
+        for t in &tweets {
+            if !valid_id(&t.id) {
+                return Verdict::Invalid(format!(
+                    "malformed id {:?}",
+                    t.id.chars().take(24).collect::<String>()
+                ));
+            }
+            if !ids.insert(t.id.as_str()) {
+                return Verdict::Invalid("duplicate ids".into());
+            }
+        }
+        // Check up to 3 tweets, spread over the batch, for query match and recency.
+        let step = (tweets.len() / 3).max(1);
+        for t in tweets.iter().step_by(step).take(3) {
+            if !corpus::matches(t, &request.query) {
+                return Verdict::Invalid("a tweet does not match the query".into());
+            }
+            if t.timestamp < now - self.max_age_s {
+                return Verdict::Invalid("a tweet is too old".into());
+            }
+        }
+        let seen = self.seen.entry(uid).or_default();
+        let volume = ids.iter().filter(|id| !seen.contains(**id)).count() as u64;
+        if seen.len() + ids.len() > SEEN_CAP {
+            seen.clear();
+        }
+        seen.extend(ids.into_iter().map(str::to_string));
+        Verdict::Valid { volume }
+    }
+
+    fn rewards(
+        &mut self,
+        verdicts: &[(u16, Verdict)],
+        block: u64,
+        n: usize,
+    ) -> (Vec<u16>, Vec<f64>) {
+        for (uid, v) in verdicts {
+            if let Verdict::Valid { volume } = v {
+                self.window.add_volume(block, *uid, *volume);
+            }
+        }
+        let window = self.window.rewards(n);
+        let by_uid: HashMap<u16, f64> = window
+            .uids
+            .iter()
+            .copied()
+            .zip(window.rewards.iter().copied())
+            .collect();
+        let uids: Vec<u16> = verdicts.iter().map(|(u, _)| *u).collect();
+        let rewards = verdicts
+            .iter()
+            .map(|(u, v)| match v {
+                Verdict::Valid { .. } => by_uid.get(u).copied().unwrap_or(0.0),
+                _ => 0.0,
+            })
+            .collect();
+        (uids, rewards)
+    }
+
+    fn reset_uid(&mut self, uid: u16) {
+        self.seen.remove(&uid);
+        self.window.reset_uid(uid);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Tweet;
+
+    fn reply(tweets: Vec<Tweet>, status: u16) -> Reply<RecentTweetsSynapse> {
+        Reply {
+            uid: 1,
+            status,
+            message: String::new(),
+            process_time: 0.1,
+            synapse: Some(RecentTweetsSynapse {
+                query: "\"bitcoin\"".into(),
+                count: None,
+                response: Some(serde_json::json!(tweets
+                    .iter()
+                    .map(|t| serde_json::json!({ "Tweet": t }))
+                    .collect::<Vec<_>>())),
+            }),
+        }
+    }
+
+    #[test]
+    fn rules_and_rewards() {
+        let now = 1_700_000_000;
+        let corpus = corpus::generate(3, 2000, now, 3600);
+        let btc: Vec<Tweet> = corpus
+            .iter()
+            .filter(|t| corpus::matches(t, "bitcoin"))
+            .cloned()
+            .collect();
+        let mut task = TweetsTask::new(VolumeWindow::new(10).unwrap(), 1);
+        let req = RecentTweetsSynapse {
+            query: "\"bitcoin\"".into(),
+            count: Some(20),
+            response: None,
+        };
+
+        assert_eq!(
+            task.judge(1, &req, &reply(btc[..20].to_vec(), 200), now),
+            Verdict::Valid { volume: 20 }
+        );
+        // The same tweets again are valid but worth nothing new.
+        assert_eq!(
+            task.judge(1, &req, &reply(btc[..20].to_vec(), 200), now),
+            Verdict::Valid { volume: 0 }
+        );
+        let mut dup = btc[..5].to_vec();
+        dup.push(btc[0].clone());
+        assert!(matches!(
+            task.judge(2, &req, &reply(dup, 200), now),
+            Verdict::Invalid(_)
+        ));
+        let mut bad_id = btc[..5].to_vec();
+        bad_id[0].id = "0123".into();
+        assert!(matches!(
+            task.judge(2, &req, &reply(bad_id, 200), now),
+            Verdict::Invalid(_)
+        ));
+        let off_topic: Vec<Tweet> = corpus
+            .iter()
+            .filter(|t| !corpus::matches(t, "bitcoin"))
+            .take(5)
+            .cloned()
+            .collect();
+        assert!(matches!(
+            task.judge(2, &req, &reply(off_topic, 200), now),
+            Verdict::Invalid(_)
+        ));
+        let mut old = btc[..3].to_vec();
+        for t in &mut old {
+            t.timestamp = now - 30 * 24 * 3600;
+        }
+        assert!(matches!(
+            task.judge(2, &req, &reply(old, 200), now),
+            Verdict::Invalid(_)
+        ));
+        assert_eq!(
+            task.judge(3, &req, &reply(vec![], 408), now),
+            Verdict::Failed(408)
+        );
+
+        // Rewards: more volume ranks higher; failures and invalid answers get 0.
+        let verdicts = vec![
+            (1, Verdict::Valid { volume: 20 }),
+            (2, Verdict::Valid { volume: 5 }),
+            (3, Verdict::Failed(503)),
+            (4, Verdict::Invalid("x".into())),
+        ];
+        let (uids, rewards) = task.rewards(&verdicts, 100, 8);
+        assert_eq!(uids, vec![1, 2, 3, 4]);
+        assert!(rewards[0] > rewards[1], "{rewards:?}");
+        assert_eq!(&rewards[2..], &[0.0, 0.0]);
+    }
+}
