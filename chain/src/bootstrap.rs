@@ -43,6 +43,11 @@ pub struct BootstrapConfig {
     pub miner_port_base: u16,
     /// A name that tells this subnet's keys apart from another bootstrap's on the same chain.
     pub key_prefix: String,
+    /// Hotkey URIs for the validators (`0x<seed>` from a wallet, or `//dev`), instead of
+    /// `//{prefix}-validator-{i}`; one per stake.
+    pub validator_uris: Option<Vec<String>>,
+    /// Hotkey URIs for the miners, instead of `//{prefix}-miner-{i}`; one per miner.
+    pub miner_uris: Option<Vec<String>>,
 }
 
 impl Default for BootstrapConfig {
@@ -56,6 +61,8 @@ impl Default for BootstrapConfig {
             miners: 6,
             miner_port_base: 8091,
             key_prefix: "bt".into(),
+            validator_uris: None,
+            miner_uris: None,
         }
     }
 }
@@ -63,7 +70,7 @@ impl Default for BootstrapConfig {
 /// One bootstrapped key.
 #[derive(Debug, Clone, Serialize)]
 pub struct Member {
-    /// The dev secret URI (`//bt-validator-0`): test keys only.
+    /// The dev secret URI (`//bt-validator-0`, test keys only), or `(wallet key)`.
     pub uri: String,
     /// Its SS58 address.
     pub hotkey: String,
@@ -189,12 +196,32 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
     let prefix = &config.key_prefix;
     let owner_uri = format!("//{prefix}-owner");
     let owner = dev_key(&owner_uri)?;
-    let validator_uris: Vec<String> = (0..config.validator_stakes_tao.len())
-        .map(|i| format!("//{prefix}-validator-{i}"))
-        .collect();
-    let miner_uris: Vec<String> = (0..config.miners)
-        .map(|i| format!("//{prefix}-miner-{i}"))
-        .collect();
+    let validator_uris: Vec<String> = match &config.validator_uris {
+        Some(uris) if uris.len() == config.validator_stakes_tao.len() => uris.clone(),
+        Some(uris) => {
+            return Err(ChainError::Localnet(format!(
+                "{} validator keys for {} stakes",
+                uris.len(),
+                config.validator_stakes_tao.len()
+            )))
+        }
+        None => (0..config.validator_stakes_tao.len())
+            .map(|i| format!("//{prefix}-validator-{i}"))
+            .collect(),
+    };
+    let miner_uris: Vec<String> = match &config.miner_uris {
+        Some(uris) if uris.len() == usize::from(config.miners) => uris.clone(),
+        Some(uris) => {
+            return Err(ChainError::Localnet(format!(
+                "{} miner keys for {} miners",
+                uris.len(),
+                config.miners
+            )))
+        }
+        None => (0..config.miners)
+            .map(|i| format!("//{prefix}-miner-{i}"))
+            .collect(),
+    };
     let validators = validator_uris
         .iter()
         .map(|u| dev_key(u))
@@ -368,7 +395,12 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
     missing("serving an axon", &state.served)?;
     let owner_uid = state.owner_uid.unwrap_or(0);
     let member = |uri: &String, key: &Keypair, i: usize, axon: String| Member {
-        uri: uri.clone(),
+        // A seed URI is a secret: print where the key lives, never the seed.
+        uri: if uri.starts_with("//") {
+            uri.clone()
+        } else {
+            "(wallet key)".into()
+        },
         hotkey: ss58(key),
         uid: state.uids[i].unwrap_or(u16::MAX),
         axon,

@@ -7,13 +7,15 @@
 //! - [`dendrite`]: signed, concurrent, bounded calls to axons;
 //! - [`axon`]: the miner side of the wire, with v9's verification;
 //! - [`corpus`]: the reference subnet's synthetic tweets;
-//! - [`task`]: what miners are asked and how answers are judged (the `Task` trait).
+//! - [`task`]: what miners are asked and how answers are judged (the `Task` trait);
+//! - [`run`]: the validation loop (`validator run`).
 
 pub mod axon;
 pub mod corpus;
 pub mod dendrite;
 pub mod network;
 pub mod offline;
+pub mod run;
 pub mod state;
 pub mod synapse;
 pub mod task;

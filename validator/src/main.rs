@@ -3,7 +3,7 @@
 //! The offline subcommands expose the shared core's math on JSON (stdin → stdout); the
 //! networked ones (chain, miners, the validation loop) build on the `chain` crate.
 
-use validator::{network, offline, state, wallet};
+use validator::{network, offline, run as run_loop, state, wallet};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -60,6 +60,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the validator: query and score miners, checkpoint, set and verify weights.
+    Run(Box<RunArgs>),
     /// The validator's state file.
     #[command(subcommand)]
     State(StateCommand),
@@ -78,6 +80,84 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `validator run` flags, named like bittensor's.
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    chain: network::ChainArgs,
+    #[command(flatten)]
+    wallet: WalletArgs,
+    /// The subnet.
+    #[arg(long, env = "BT_NETUID")]
+    netuid: u16,
+    /// Miners queried per round.
+    #[arg(long = "neuron.sample_size", default_value_t = 16)]
+    sample_size: usize,
+    /// Score moving-average factor.
+    #[arg(long = "neuron.moving_average_alpha", default_value_t = 0.1)]
+    alpha: f64,
+    /// Seconds a miner has to answer.
+    #[arg(long = "neuron.timeout", default_value_t = 12.0)]
+    neuron_timeout: f64,
+    /// Seconds between rounds.
+    #[arg(long = "neuron.round_interval", default_value_t = 12.0)]
+    round_interval: f64,
+    /// The version key sent with weights (at least the subnet's weights_version).
+    #[arg(long = "neuron.version_key", default_value_t = 0)]
+    version_key: u64,
+    /// The state folder (default ~/.bittensor/validators/<wallet>/<hotkey>/netuid<N>).
+    #[arg(long = "state.dir", env = "BT_STATE_DIR")]
+    state_dir: Option<std::path::PathBuf>,
+    /// Serve Prometheus metrics on this port (0 = off).
+    #[arg(long = "metrics.port", default_value_t = 0)]
+    metrics_port: u16,
+    /// Stop after this many rounds (default: run until SIGINT/SIGTERM).
+    #[arg(long = "neuron.max_rounds")]
+    max_rounds: Option<u64>,
+}
+
+fn run_validator(args: RunArgs) -> Result<()> {
+    let paths = args.wallet.paths();
+    let hotkey = wallet::load_hotkey(&paths, &wallet::Password::default())?;
+    let endpoint = bt_chain::resolve_endpoint(
+        Some(&args.chain.network),
+        args.chain.chain_endpoint.as_deref(),
+    )?;
+    anyhow::ensure!(
+        args.neuron_timeout > 0.0 && args.neuron_timeout.is_finite(),
+        "--neuron.timeout must be a positive number of seconds"
+    );
+    anyhow::ensure!(
+        args.round_interval >= 0.0 && args.round_interval.is_finite(),
+        "--neuron.round_interval must be ≥ 0"
+    );
+    let state_dir = args.state_dir.unwrap_or_else(|| {
+        let home = std::env::var_os("HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| ".".into());
+        home.join(".bittensor")
+            .join("validators")
+            .join(&args.wallet.name)
+            .join(&args.wallet.hotkey)
+            .join(format!("netuid{}", args.netuid))
+    });
+    let config = run_loop::RunConfig {
+        netuid: args.netuid,
+        endpoint,
+        state_dir,
+        sample_size: args.sample_size,
+        alpha: args.alpha,
+        timeout: std::time::Duration::from_secs_f64(args.neuron_timeout),
+        round_interval: std::time::Duration::from_secs_f64(args.round_interval),
+        version_key: args.version_key,
+        metrics_addr: (args.metrics_port != 0)
+            .then(|| std::net::SocketAddr::from(([0, 0, 0, 0], args.metrics_port))),
+        max_rounds: args.max_rounds,
+        chain_timeout: std::time::Duration::from_secs(args.chain.timeout),
+    };
+    runtime()?.block_on(run_loop::run(config, hotkey, network::shutdown_signal()))
 }
 
 /// `validator state …`.
@@ -233,6 +313,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", offline::epoch(&input, dense, trace)?);
         }
         Command::Wallet(command) => run_wallet(command)?,
+        Command::Run(args) => run_validator(*args)?,
         Command::State(command) => run_state(command)?,
         Command::Localnet(args) => runtime()?.block_on(network::localnet(args))?,
         Command::Metagraph {
@@ -257,11 +338,29 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks (unique names, valid defaults) for every subcommand.
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

@@ -67,6 +67,28 @@ pub struct LocalnetArgs {
     /// Start the node and bootstrap, print the subnet, then stop (instead of serving until Ctrl-C).
     #[arg(long)]
     pub exit: bool,
+    /// Use wallets in this folder for the validators and miners (`validator-<i>` and
+    /// `miner-<i>`, hotkey `default`), creating those that are missing, instead of dev keys:
+    /// then `validator run` and `miner` can use them with --wallet.path.
+    #[arg(long)]
+    pub wallets: Option<std::path::PathBuf>,
+}
+
+/// The hotkey URIs of `count` wallets `{prefix}-<i>` under `dir`, created if missing.
+fn wallet_uris(dir: &std::path::Path, prefix: &str, count: usize) -> Result<Vec<String>> {
+    (0..count)
+        .map(|i| {
+            let paths = crate::wallet::WalletPaths {
+                path: dir.to_path_buf(),
+                name: format!("{prefix}-{i}"),
+                hotkey: "default".into(),
+            };
+            if !paths.hotkey_file().exists() {
+                crate::wallet::create(&paths, None, false)?;
+            }
+            Ok(crate::wallet::hotkey_seed_uri(&paths)?.to_string())
+        })
+        .collect()
 }
 
 /// Starts chopsticks, bootstraps a subnet, prints it as JSON and serves until interrupted.
@@ -87,6 +109,13 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
     );
     let node = Localnet::start(&config).await?;
     let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30)).await?;
+    let (validator_uris, miner_uris) = match &args.wallets {
+        Some(dir) => (
+            Some(wallet_uris(dir, "validator", args.validator_stakes.len())?),
+            Some(wallet_uris(dir, "miner", usize::from(args.miners))?),
+        ),
+        None => (None, None),
+    };
     let bootstrap_config = BootstrapConfig {
         tempo: args.tempo,
         commit_reveal: args.commit_reveal,
@@ -94,6 +123,8 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
         validator_stakes_tao: args.validator_stakes,
         miners: args.miners,
         miner_port_base: args.miner_port_base,
+        validator_uris,
+        miner_uris,
         ..BootstrapConfig::default()
     };
     // A signal during the bootstrap must stop the node too, not leave it running.

@@ -191,6 +191,22 @@ pub fn load_keypair(path: &Path, password: &Password) -> Result<Keypair, WalletE
     keypair_from_json(path, &plain)
 }
 
+/// The hotkey's secret as a signer URI (`0x<mini-secret>`), for handing a local wallet's key to
+/// the local chain's bootstrap. Plaintext hotkeys only; the result is secret.
+pub fn hotkey_seed_uri(paths: &WalletPaths) -> Result<Zeroizing<String>, WalletError> {
+    let path = paths.hotkey_file();
+    let raw = Zeroizing::new(fs::read(&path).map_err(io(&path))?);
+    let file: KeyfileJson =
+        serde_json::from_slice(&raw).map_err(|_| invalid(&path, "not a plaintext JSON keyfile"))?;
+    let seed = file
+        .secret_seed
+        .ok_or_else(|| invalid(&path, "no secretSeed"))?;
+    let bytes = Zeroizing::new(
+        decode_hex_32(&seed).ok_or_else(|| invalid(&path, "secretSeed is not 32 hex bytes"))?,
+    );
+    Ok(Zeroizing::new(format!("0x{}", hex::encode(bytes.as_ref()))))
+}
+
 /// A plaintext keyfile's fields (all strings or null); secrets are wiped when dropped.
 #[derive(serde::Deserialize)]
 struct KeyfileJson {
