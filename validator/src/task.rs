@@ -164,12 +164,22 @@ impl Task for TweetsTask {
             }
         }
         let window = self.window.rewards(n);
-        let by_uid: HashMap<u16, f64> = window
+        let mut by_uid: HashMap<u16, f64> = window
             .uids
             .iter()
             .copied()
             .zip(window.rewards.iter().copied())
             .collect();
+        // masa's formula gives 0 to everyone when all window volumes are equal (σ = 0), which
+        // would leave a subnet of equally good miners without weights; every z is 0 then, so
+        // we give Φ(0) = 0.5 to each miner with volume.
+        let totals = self.window.totals();
+        let first = totals.values().next().copied().unwrap_or(0);
+        if totals.len() > 1 && first > 0 && totals.values().all(|v| *v == first) {
+            for uid in totals.keys() {
+                by_uid.insert(*uid, 0.5);
+            }
+        }
         let uids: Vec<u16> = verdicts.iter().map(|(u, _)| *u).collect();
         let rewards = verdicts
             .iter()
@@ -280,5 +290,17 @@ mod tests {
         assert_eq!(uids, vec![1, 2, 3, 4]);
         assert!(rewards[0] > rewards[1], "{rewards:?}");
         assert_eq!(&rewards[2..], &[0.0, 0.0]);
+    }
+
+    #[test]
+    fn equally_good_miners_share_a_half_not_zero() {
+        let mut task = TweetsTask::new(VolumeWindow::new(10).unwrap(), 1);
+        let verdicts = vec![
+            (1, Verdict::Valid { volume: 20 }),
+            (2, Verdict::Valid { volume: 20 }),
+            (3, Verdict::Failed(408)),
+        ];
+        let (_, rewards) = task.rewards(&verdicts, 100, 4);
+        assert_eq!(rewards, vec![0.5, 0.5, 0.0]);
     }
 }

@@ -1,0 +1,308 @@
+//! End to end on the real runtime (chopsticks): a bootstrapped subnet with wallet-backed keys,
+//! six miners of different quality (two good, one slow, one wrong, one sending duplicates, one
+//! down), two validators running `validator run`. After more than two tempos each validator's
+//! row of W, read back from the chain, ranks the good miners above every bad one, and each
+//! verification is a match. Then a validator is killed with SIGKILL mid-run and restarted: its
+//! scores resume from the state file.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::free_port;
+
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn bin(name: &str) -> Command {
+    let path = match name {
+        "miner" => env!("CARGO_BIN_EXE_miner"),
+        _ => env!("CARGO_BIN_EXE_validator"),
+    };
+    let mut c = Command::new(path);
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("BT_WALLET_PASSWORD");
+    c
+}
+
+fn state(dir: &Path) -> serde_json::Value {
+    let out = bin("validator")
+        .args(["state", "inspect", "--json", "--state.dir"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+fn validator_run(
+    endpoint: &str,
+    netuid: &str,
+    wallets: &Path,
+    i: usize,
+    state_dir: &Path,
+    rounds: u64,
+) -> Command {
+    let mut c = bin("validator");
+    c.args([
+        "run",
+        "--subtensor.chain_endpoint",
+        endpoint,
+        "--netuid",
+        netuid,
+        "--wallet.path",
+    ])
+    .arg(wallets)
+    .args([
+        "--wallet.name",
+        &format!("validator-{i}"),
+        "--wallet.hotkey",
+        "default",
+        "--state.dir",
+    ])
+    .arg(state_dir)
+    .args([
+        "--neuron.timeout",
+        "1.5",
+        "--neuron.round_interval",
+        "0.1",
+        "--neuron.sample_size",
+        "6",
+    ])
+    .args(["--neuron.max_rounds", &rounds.to_string()])
+    .stdout(Stdio::null());
+    // Each run's log is kept beside its state, for a failing assertion to show.
+    match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(state_dir.with_extension("log"))
+    {
+        Ok(f) => c.stderr(f),
+        Err(_) => c.stderr(Stdio::null()),
+    };
+    c
+}
+
+/// Builds a block every `every` on the chopsticks node (which otherwise builds blocks only for
+/// transactions), as a live chain would every 12 s, until the returned flag is set.
+fn block_producer(
+    endpoint: &str,
+    every: Duration,
+) -> (
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    std::thread::JoinHandle<()>,
+) {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = endpoint.replace("ws://", "http://");
+    let flag = stop.clone();
+    let handle = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let client = reqwest::Client::new();
+            let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "dev_newBlock", "params": [{"count": 1}]});
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = client.post(&url).json(&body).send().await;
+                tokio::time::sleep(every).await;
+            }
+        });
+    });
+    (stop, handle)
+}
+
+#[test]
+fn validators_rank_miners_verify_weights_and_survive_sigkill() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wallets = tmp.path().join("wallets");
+    let port_base = free_port().saturating_sub(10).max(20000);
+    let mut node = bin("validator")
+        .args([
+            "localnet",
+            "--port",
+            "0",
+            "--miners",
+            "6",
+            "--validator-stakes",
+            "1000,400",
+            "--miner-port-base",
+            &port_base.to_string(),
+            "--wallets",
+        ])
+        .arg(&wallets)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(node.stdout.take().unwrap());
+    let mut json = String::new();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(180) {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "localnet exited");
+        json.push_str(&line);
+        if line.starts_with('}') {
+            break;
+        }
+    }
+    let node = Proc(node);
+    let subnet: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
+    let netuid = subnet["netuid"].to_string();
+    let miner_uid = |i: usize| subnet["miners"][i]["uid"].as_u64().unwrap() as usize;
+
+    // Miners 0 and 1 are good, 2 slow, 3 wrong, 4 duplicates, 5 down (never started).
+    let behaviours: [&[&str]; 5] = [
+        &[],
+        &[],
+        &["--delay-ms", "4000"],
+        &["--behaviour", "wrong"],
+        &["--behaviour", "duplicates"],
+    ];
+    let _miners: Vec<Proc> = behaviours
+        .iter()
+        .enumerate()
+        .map(|(i, flags)| {
+            Proc(
+                bin("miner")
+                    .args(["--wallet.path"])
+                    .arg(&wallets)
+                    .args([
+                        "--wallet.name",
+                        &format!("miner-{i}"),
+                        "--wallet.hotkey",
+                        "default",
+                    ])
+                    .args([
+                        "--axon.ip",
+                        &format!("127.0.0.{}", 2 + i),
+                        "--axon.port",
+                        &(port_base + i as u16).to_string(),
+                    ])
+                    .args([
+                        "--subtensor.chain_endpoint",
+                        &endpoint,
+                        "--netuid",
+                        &netuid,
+                        "--corpus-size",
+                        "5000",
+                    ])
+                    .args(*flags)
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+
+    let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(250));
+
+    // Two validators, concurrently, for 10 rounds each.
+    let dirs = [tmp.path().join("state-0"), tmp.path().join("state-1")];
+    let mut runs: Vec<Child> = (0..2)
+        .map(|i| {
+            validator_run(&endpoint, &netuid, &wallets, i, &dirs[i], 10)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for r in &mut runs {
+        assert!(r.wait().unwrap().success(), "a validator run failed");
+    }
+
+    let mg = bin("validator")
+        .args([
+            "metagraph",
+            "--json",
+            "--subtensor.chain_endpoint",
+            &endpoint,
+            "--netuid",
+            &netuid,
+        ])
+        .output()
+        .unwrap();
+    let mg: serde_json::Value = serde_json::from_slice(&mg.stdout).unwrap();
+    let tempo = mg["hyperparams"]["tempo"].as_u64().unwrap();
+    let log = |i: usize| std::fs::read_to_string(dirs[i].with_extension("log")).unwrap_or_default();
+    assert!(
+        mg["block"].as_u64().unwrap() >= 2 * tempo + 12,
+        "more than two tempos passed: block {}\n{}",
+        mg["block"],
+        log(0)
+    );
+    for v in 0..2 {
+        let uid = subnet["validators"][v]["uid"].as_u64().unwrap() as usize;
+        let row: Vec<(u64, u64)> = mg["neurons"][uid]["weights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
+            .collect();
+        let w = |miner: usize| {
+            row.iter()
+                .find(|(d, _)| *d as usize == miner_uid(miner))
+                .map_or(0, |(_, x)| *x)
+        };
+        for good in [0, 1] {
+            assert!(
+                w(good) > 0,
+                "validator {v}: good miner {good} has weight ({row:?})"
+            );
+            for bad in 2..6 {
+                assert!(
+                    w(good) > w(bad),
+                    "validator {v}: good miner {good} above bad miner {bad} ({row:?})"
+                );
+            }
+        }
+        let s = state(&dirs[v]);
+        assert_eq!(
+            s["state"]["last_verification"]["outcome"], "match",
+            "validator {v}: {s}"
+        );
+        assert_eq!(s["state"]["step"], 10);
+    }
+
+    // SIGKILL validator 0 mid-run, then restart it: it resumes from its saved scores.
+    let before = state(&dirs[0]);
+    let mut long = validator_run(&endpoint, &netuid, &wallets, 0, &dirs[0], 1000)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state(&dirs[0])["state"]["step"].as_u64().unwrap_or(0) < 13 {
+        assert!(Instant::now() < deadline, "the validator made no progress");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    long.kill().unwrap(); // SIGKILL
+    long.wait().unwrap();
+    let killed = state(&dirs[0]);
+    let step_at_kill = killed["state"]["step"].as_u64().unwrap();
+    assert!(step_at_kill >= 13);
+    let good_score = |s: &serde_json::Value| s["state"]["scores"][miner_uid(0)].as_f64().unwrap();
+    assert!(
+        good_score(&killed) >= good_score(&before) * 0.5,
+        "scores survived the kill"
+    );
+    let resumed = validator_run(&endpoint, &netuid, &wallets, 0, &dirs[0], step_at_kill + 1)
+        .status()
+        .unwrap();
+    assert!(resumed.success());
+    let after = state(&dirs[0]);
+    assert_eq!(
+        after["state"]["step"].as_u64().unwrap(),
+        step_at_kill + 1,
+        "one more round on top of the saved ones"
+    );
+    assert!(good_score(&after) > 0.0);
+    stop_blocks.store(true, std::sync::atomic::Ordering::Relaxed);
+    producer.join().unwrap();
+    drop(node);
+}
