@@ -1,4 +1,5 @@
 //! The validator's building blocks, used by the `validator` binary (and its tests):
+//! - [`config`]: `--config FILE` (TOML) as flags;
 //! - [`offline`]: the core's math on JSON (process-weights, epoch);
 //! - [`network`]: the chain subcommands (localnet, metagraph, yuma);
 //! - [`wallet`]: btcli keyfiles, plain and encrypted;
@@ -11,6 +12,7 @@
 //! - [`run`]: the validation loop (`validator run`).
 
 pub mod axon;
+pub mod config;
 pub mod corpus;
 pub mod dendrite;
 pub mod network;

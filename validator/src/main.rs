@@ -3,7 +3,7 @@
 //! The offline subcommands expose the shared core's math on JSON (stdin → stdout); the
 //! networked ones (chain, miners, the validation loop) build on the `chain` crate.
 
-use validator::{network, offline, run as run_loop, state, wallet};
+use validator::{config, network, offline, run as run_loop, state, wallet};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -61,6 +61,8 @@ enum Command {
         json: bool,
     },
     /// Run the validator: query and score miners, checkpoint, set and verify weights.
+    /// `--config FILE` reads flags from TOML (the command line wins).
+    #[command(args_override_self = true)]
     Run(Box<RunArgs>),
     /// The validator's state file.
     #[command(subcommand)]
@@ -346,7 +348,14 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    match run(Cli::parse()) {
+    let cli = match config::expand(std::env::args_os().collect()) {
+        Ok(args) => Cli::parse_from(args),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
