@@ -4,6 +4,8 @@
 #                                  the oracle for weight processing and the interop peer
 #   scripts/python-env.sh chain    .venv-sdk-chain  bittensor 8.5.1rc10 (scripts/requirements-sdk-chain.lock)
 #                                  the SDK release that reads the spec-218 local chain's metagraph
+#   scripts/python-env.sh current  .venv-sdk-current bittensor 10.2.0 (scripts/requirements-sdk-current.lock)
+#                                  the current SDK, as a wire peer (its axon)
 # Idempotent: skips the install when the lock has not changed since last time.
 #
 # Why these pins: bittensor 9.0.0 was released alongside the spec-218 runtime; its default
@@ -18,7 +20,8 @@ cd "$(dirname "$0")/.."
 case "${1:-weights}" in
   weights) venv=.venv-sdk; lock=scripts/requirements-sdk.lock ;;
   chain) venv=.venv-sdk-chain; lock=scripts/requirements-sdk-chain.lock ;;
-  *) echo "usage: scripts/python-env.sh [weights|chain]" >&2; exit 2 ;;
+  current) venv=.venv-sdk-current; lock=scripts/requirements-sdk-current.lock ;;
+  *) echo "usage: scripts/python-env.sh [weights|chain|current]" >&2; exit 2 ;;
 esac
 stamp="$venv/.lock-sha256"
 want=$(sha256sum "$lock" | cut -d' ' -f1)

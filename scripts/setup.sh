@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 echo "== rust target wasm32-unknown-unknown"
 rustup target add wasm32-unknown-unknown
 
-echo "== python SDK venvs (.venv-sdk: weights oracle; .venv-sdk-chain: reads the local chain)"
+echo "== python SDK venvs (.venv-sdk 9.0.0: weights oracle and wire peer; .venv-sdk-chain 8.5.1rc10: reads the local chain; .venv-sdk-current 10.2.0: wire peer)"
 scripts/python-env.sh weights
 scripts/python-env.sh chain
+scripts/python-env.sh current
 
 echo "== chopsticks (node_modules, from package-lock.json)"
 if [ ! -x node_modules/.bin/chopsticks ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -1,6 +1,7 @@
-//! Our dendrite against the official Python SDK's axon (bittensor 9.0.0, whose axon requires a
-//! signature): a signed call gets 200 and the miner's answer; a bad signature and a replayed
-//! nonce get 401; a dead port 503; a wrong synapse name 404.
+//! Our dendrite against the official Python SDK's axon, in both releases we pin: 9.0.0 (whose
+//! axon requires a signature; the release of the spec-218 chain) and 10.2.0 (the current SDK).
+//! A signed call gets 200 and the miner's answer; a wrong-key signature and a stale nonce get
+//! 401; a dead port 503; a synapse the axon does not serve 404.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -27,9 +28,9 @@ impl Drop for Peer {
     }
 }
 
-fn python_axon() -> Peer {
+fn python_axon(venv: &str) -> Peer {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let py = repo.join(".venv-sdk/bin/python");
+    let py = repo.join(venv).join("bin/python");
     assert!(
         py.exists(),
         "{} is missing: run scripts/setup.sh",
@@ -69,8 +70,17 @@ fn dendrite(seed: u8) -> Dendrite {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_dendrite_and_the_sdk_axon() {
-    let peer = python_axon();
+async fn our_dendrite_and_the_sdk_9_axon() {
+    against(".venv-sdk").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_dendrite_and_the_current_sdk_axon() {
+    against(".venv-sdk-current").await;
+}
+
+async fn against(venv: &str) {
+    let peer = python_axon(venv);
     let target = AxonTarget {
         uid: 3,
         ip: "127.0.0.1".into(),
