@@ -57,6 +57,10 @@ struct Args {
     /// Port to listen on.
     #[arg(long = "axon.port", default_value_t = 8091)]
     port: u16,
+    /// Serve this many axons (same hotkey, each with its own nonce book) on consecutive ports
+    /// from --axon.port: one process standing in for many miners in benchmarks.
+    #[arg(long = "axon.port_count", default_value_t = 1)]
+    port_count: u16,
     /// Accept callers that are not registered on the subnet (otherwise the metagraph decides).
     #[arg(long = "blacklist.allow_non_registered")]
     allow_non_registered: bool,
@@ -159,15 +163,16 @@ async fn main() -> Result<()> {
             Ok(req)
         })
     });
-    let axon = Axon::new(hotkey.public_key().0, handler, 1 << 20);
+    let axons: Vec<Arc<Axon<RecentTweetsSynapse>>> = (0..args.port_count.max(1))
+        .map(|_| Axon::new(hotkey.public_key().0, handler.clone(), 1 << 20))
+        .collect();
     if !args.allow_non_registered {
         let (endpoint, netuid) = match (&args.chain_endpoint, args.netuid) {
             (Some(e), Some(n)) => (e.clone(), n),
             _ => anyhow::bail!("the blacklist needs the metagraph: pass --subtensor.chain_endpoint and --netuid, or --blacklist.allow_non_registered"),
         };
-        let axon = axon.clone();
         let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30)).await?;
-        let refresh = move |mg: bt_core::metagraph::Metagraph| {
+        let allowlist = |mg: bt_core::metagraph::Metagraph| {
             let set: HashSet<String> = mg
                 .neurons
                 .iter()
@@ -175,14 +180,21 @@ async fn main() -> Result<()> {
                 .collect();
             Allowlist::Only(set)
         };
-        axon.set_allowlist(refresh(
-            bt_chain::metagraph::sync(&chain, netuid, None).await?,
-        ));
+        let first = allowlist(bt_chain::metagraph::sync(&chain, netuid, None).await?);
+        for a in &axons {
+            a.set_allowlist(first.clone());
+        }
+        let axons = axons.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(60)).await;
                 match bt_chain::metagraph::sync(&chain, netuid, None).await {
-                    Ok(mg) => axon.set_allowlist(refresh(mg)),
+                    Ok(mg) => {
+                        let list = allowlist(mg);
+                        for a in &axons {
+                            a.set_allowlist(list.clone());
+                        }
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "metagraph refresh failed; keeping the last allowlist")
                     }
@@ -190,22 +202,37 @@ async fn main() -> Result<()> {
             }
         });
     }
-    let app = match behaviour {
-        Behaviour::Garbage => axum::Router::new().fallback(|| async { "this is not json {" }),
-        Behaviour::Huge => axum::Router::new().fallback(|| async { vec![b'['; 64 << 20] }),
-        _ => axon.router(),
-    };
-    let addr = SocketAddr::new(args.ip, args.port);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
+    let mut servers = Vec::new();
+    for (i, axon) in axons.iter().enumerate() {
+        let app = match behaviour {
+            Behaviour::Garbage => axum::Router::new().fallback(|| async { "this is not json {" }),
+            Behaviour::Huge => axum::Router::new().fallback(|| async { vec![b'['; 64 << 20] }),
+            _ => axon.router(),
+        };
+        let addr = SocketAddr::new(args.ip, args.port.saturating_add(i as u16));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        servers.push(tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(validator::network::shutdown_signal())
+                .await
+        }));
+    }
     eprintln!(
-        "miner {} serving RecentTweetsSynapse on {addr} ({:?})",
-        axon.hotkey(),
+        "miner {} serving RecentTweetsSynapse on {}:{}{} ({:?})",
+        axons[0].hotkey(),
+        args.ip,
+        args.port,
+        if axons.len() > 1 {
+            format!("..+{}", axons.len() - 1)
+        } else {
+            String::new()
+        },
         behaviour
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(validator::network::shutdown_signal())
-        .await?;
+    for s in servers {
+        s.await??;
+    }
     Ok(())
 }
