@@ -306,3 +306,13 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
     producer.join().unwrap();
     drop(node);
 }
+
+/// A plain HTTP/1.0 GET on loopback.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the metrics port answers");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut body = String::new();
+    stream.read_to_string(&mut body).unwrap();
+    body
+}
