@@ -310,9 +310,125 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
 /// A plain HTTP/1.0 GET on loopback.
 fn http_get(port: u16, path: &str) -> String {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the metrics port answers");
+    let mut stream =
+        std::net::TcpStream::connect(("127.0.0.1", port)).expect("the metrics port answers");
     write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
     let mut body = String::new();
     stream.read_to_string(&mut body).unwrap();
     body
+}
+
+/// Under commit-reveal the loop commits, reveals in the reveal epoch, and the read-back of the
+/// revealed weights is a match.
+#[test]
+fn commit_reveal_in_the_loop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wallets = tmp.path().join("wallets");
+    let port_base = free_port().saturating_sub(10).max(20000);
+    let mut node = bin("validator")
+        .args([
+            "localnet",
+            "--port",
+            "0",
+            "--miners",
+            "2",
+            "--validator-stakes",
+            "1000",
+            "--commit-reveal",
+            "--miner-port-base",
+            &port_base.to_string(),
+            "--wallets",
+        ])
+        .arg(&wallets)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(node.stdout.take().unwrap());
+    let mut json = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "localnet exited");
+        json.push_str(&line);
+        if line.starts_with('}') {
+            break;
+        }
+    }
+    let _node = Proc(node);
+    let subnet: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
+    let netuid = subnet["netuid"].to_string();
+    let _miners: Vec<Proc> = (0..2)
+        .map(|i: usize| {
+            Proc(
+                bin("miner")
+                    .arg("--wallet.path")
+                    .arg(&wallets)
+                    .args([
+                        "--wallet.name",
+                        &format!("miner-{i}"),
+                        "--wallet.hotkey",
+                        "default",
+                    ])
+                    .args([
+                        "--axon.ip",
+                        &format!("127.0.0.{}", 2 + i),
+                        "--axon.port",
+                        &(port_base + i as u16).to_string(),
+                    ])
+                    .args([
+                        "--subtensor.chain_endpoint",
+                        &endpoint,
+                        "--netuid",
+                        &netuid,
+                        "--corpus-size",
+                        "3000",
+                    ])
+                    .args(if i == 1 {
+                        &["--behaviour", "wrong"][..]
+                    } else {
+                        &[][..]
+                    })
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(150));
+    let dir = tmp.path().join("state");
+    let status = validator_run(&endpoint, &netuid, &wallets, 0, &dir, 40)
+        .status()
+        .unwrap();
+    stop_blocks.store(true, std::sync::atomic::Ordering::Relaxed);
+    producer.join().unwrap();
+    assert!(status.success());
+    let log = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
+    assert!(log.contains("weights committed"), "{log}");
+    let s = state(&dir);
+    assert_eq!(
+        s["state"]["last_verification"]["outcome"], "match",
+        "{s}\n{log}"
+    );
+    let mg = bin("validator")
+        .args([
+            "metagraph",
+            "--json",
+            "--subtensor.chain_endpoint",
+            &endpoint,
+            "--netuid",
+            &netuid,
+        ])
+        .output()
+        .unwrap();
+    let mg: serde_json::Value = serde_json::from_slice(&mg.stdout).unwrap();
+    let v = subnet["validators"][0]["uid"].as_u64().unwrap() as usize;
+    let good = subnet["miners"][0]["uid"].as_u64().unwrap();
+    assert_eq!(
+        mg["neurons"][v]["weights"][0][0].as_u64(),
+        Some(good),
+        "the revealed row weights the good miner: {}",
+        mg["neurons"][v]["weights"]
+    );
 }
