@@ -3,6 +3,7 @@
 //! The offline subcommands expose the shared core's math on JSON (stdin → stdout); the
 //! networked ones (chain, miners, the validation loop) build on the `chain` crate.
 
+use validator::wallet::WalletArgs;
 use validator::{config, network, offline, run as run_loop, state, wallet};
 
 use anyhow::Result;
@@ -233,41 +234,6 @@ enum WalletCommand {
         #[arg(long)]
         coldkey: bool,
     },
-}
-
-/// btcli's wallet flags.
-#[derive(Debug, Clone, clap::Args)]
-struct WalletArgs {
-    /// The wallet (coldkey) name.
-    #[arg(
-        long = "wallet.name",
-        env = "BT_WALLET_NAME",
-        default_value = "default"
-    )]
-    name: String,
-    /// The hotkey name.
-    #[arg(
-        long = "wallet.hotkey",
-        env = "BT_WALLET_HOTKEY",
-        default_value = "default"
-    )]
-    hotkey: String,
-    /// The wallets folder (default ~/.bittensor/wallets).
-    #[arg(long = "wallet.path", env = "BT_WALLET_PATH")]
-    path: Option<std::path::PathBuf>,
-}
-
-impl WalletArgs {
-    fn paths(&self) -> wallet::WalletPaths {
-        wallet::WalletPaths {
-            path: self
-                .path
-                .clone()
-                .unwrap_or_else(wallet::WalletPaths::default_root),
-            name: self.name.clone(),
-            hotkey: self.hotkey.clone(),
-        }
-    }
 }
 
 fn run_wallet(command: WalletCommand) -> Result<()> {

@@ -28,6 +28,39 @@ pub struct WalletPaths {
     pub hotkey: String,
 }
 
+/// btcli's wallet flags (`--wallet.name`, `--wallet.hotkey`, `--wallet.path`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct WalletArgs {
+    /// The wallet (coldkey) name.
+    #[arg(
+        long = "wallet.name",
+        env = "BT_WALLET_NAME",
+        default_value = "default"
+    )]
+    pub name: String,
+    /// The hotkey name.
+    #[arg(
+        long = "wallet.hotkey",
+        env = "BT_WALLET_HOTKEY",
+        default_value = "default"
+    )]
+    pub hotkey: String,
+    /// The wallets folder (default ~/.bittensor/wallets).
+    #[arg(long = "wallet.path", env = "BT_WALLET_PATH")]
+    pub path: Option<PathBuf>,
+}
+
+impl WalletArgs {
+    /// The files these flags name.
+    pub fn paths(&self) -> WalletPaths {
+        WalletPaths {
+            path: self.path.clone().unwrap_or_else(WalletPaths::default_root),
+            name: self.name.clone(),
+            hotkey: self.hotkey.clone(),
+        }
+    }
+}
+
 /// Why a wallet could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum WalletError {

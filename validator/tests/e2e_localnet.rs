@@ -89,6 +89,79 @@ fn validator_run(
     c
 }
 
+/// Starts `validator localnet` with `extra` flags and wallets in `wallets`; returns the node and
+/// the subnet it printed.
+fn start_localnet(wallets: &Path, port_base: u16, extra: &[&str]) -> (Proc, serde_json::Value) {
+    let mut node = bin("validator")
+        .args([
+            "localnet",
+            "--port",
+            "0",
+            "--miner-port-base",
+            &port_base.to_string(),
+            "--wallets",
+        ])
+        .arg(wallets)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(node.stdout.take().unwrap());
+    let mut json = String::new();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(180) {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "localnet exited");
+        json.push_str(&line);
+        if line.starts_with('}') {
+            break;
+        }
+    }
+    (Proc(node), serde_json::from_str(&json).unwrap())
+}
+
+/// Starts `miner-<i>` from `wallets` on 127.0.0.(2+i):port_base+i with `flags`, its blacklist
+/// fed by the subnet's metagraph.
+fn spawn_miner(
+    wallets: &Path,
+    i: usize,
+    port_base: u16,
+    endpoint: &str,
+    netuid: &str,
+    flags: &[&str],
+) -> Proc {
+    Proc(
+        bin("miner")
+            .arg("--wallet.path")
+            .arg(wallets)
+            .args([
+                "--wallet.name",
+                &format!("miner-{i}"),
+                "--wallet.hotkey",
+                "default",
+            ])
+            .args([
+                "--axon.ip",
+                &format!("127.0.0.{}", 2 + i),
+                "--axon.port",
+                &(port_base + i as u16).to_string(),
+            ])
+            .args([
+                "--subtensor.chain_endpoint",
+                endpoint,
+                "--netuid",
+                netuid,
+                "--corpus-size",
+                "5000",
+            ])
+            .args(flags)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
 /// Builds a block every `every` on the chopsticks node (which otherwise builds blocks only for
 /// transactions), as a live chain would every 12 s, until the returned flag is set.
 fn block_producer(
@@ -123,37 +196,11 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
     let tmp = tempfile::tempdir().unwrap();
     let wallets = tmp.path().join("wallets");
     let port_base = free_port().saturating_sub(10).max(20000);
-    let mut node = bin("validator")
-        .args([
-            "localnet",
-            "--port",
-            "0",
-            "--miners",
-            "6",
-            "--validator-stakes",
-            "1000,400",
-            "--miner-port-base",
-            &port_base.to_string(),
-            "--wallets",
-        ])
-        .arg(&wallets)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(node.stdout.take().unwrap());
-    let mut json = String::new();
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(180) {
-        let mut line = String::new();
-        assert!(out.read_line(&mut line).unwrap() > 0, "localnet exited");
-        json.push_str(&line);
-        if line.starts_with('}') {
-            break;
-        }
-    }
-    let node = Proc(node);
-    let subnet: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let (node, subnet) = start_localnet(
+        &wallets,
+        port_base,
+        &["--miners", "6", "--validator-stakes", "1000,400"],
+    );
     let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
     let netuid = subnet["netuid"].to_string();
     let miner_uid = |i: usize| subnet["miners"][i]["uid"].as_u64().unwrap() as usize;
@@ -169,37 +216,7 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
     let _miners: Vec<Proc> = behaviours
         .iter()
         .enumerate()
-        .map(|(i, flags)| {
-            Proc(
-                bin("miner")
-                    .args(["--wallet.path"])
-                    .arg(&wallets)
-                    .args([
-                        "--wallet.name",
-                        &format!("miner-{i}"),
-                        "--wallet.hotkey",
-                        "default",
-                    ])
-                    .args([
-                        "--axon.ip",
-                        &format!("127.0.0.{}", 2 + i),
-                        "--axon.port",
-                        &(port_base + i as u16).to_string(),
-                    ])
-                    .args([
-                        "--subtensor.chain_endpoint",
-                        &endpoint,
-                        "--netuid",
-                        &netuid,
-                        "--corpus-size",
-                        "5000",
-                    ])
-                    .args(*flags)
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .unwrap(),
-            )
-        })
+        .map(|(i, flags)| spawn_miner(&wallets, i, port_base, &endpoint, &netuid, flags))
         .collect();
     std::thread::sleep(Duration::from_secs(2));
 
@@ -273,13 +290,25 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
 
     // SIGKILL validator 0 mid-run, then restart it: it resumes from its saved scores.
     let before = state(&dirs[0]);
+    let metrics_port = free_port();
     let mut long = validator_run(&endpoint, &netuid, &wallets, 0, &dirs[0], 1000)
+        .args(["--metrics.port", &metrics_port.to_string()])
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while state(&dirs[0])["state"]["step"].as_u64().unwrap_or(0) < 13 {
         assert!(Instant::now() < deadline, "the validator made no progress");
         std::thread::sleep(Duration::from_millis(100));
+    }
+    // Its metrics, as Prometheus scrapes them.
+    let metrics = http_get(metrics_port, "/metrics");
+    for want in [
+        "validator_responses_total{status=\"200\"}",
+        "validator_responses_total{status=\"408\"}",
+        "validator_rounds_total",
+        "validator_score{uid=",
+    ] {
+        assert!(metrics.contains(want), "{want} in\n{metrics}");
     }
     long.kill().unwrap(); // SIGKILL
     long.wait().unwrap();
@@ -325,76 +354,30 @@ fn commit_reveal_in_the_loop() {
     let tmp = tempfile::tempdir().unwrap();
     let wallets = tmp.path().join("wallets");
     let port_base = free_port().saturating_sub(10).max(20000);
-    let mut node = bin("validator")
-        .args([
-            "localnet",
-            "--port",
-            "0",
+    let (_node, subnet) = start_localnet(
+        &wallets,
+        port_base,
+        &[
             "--miners",
             "2",
             "--validator-stakes",
             "1000",
             "--commit-reveal",
-            "--miner-port-base",
-            &port_base.to_string(),
-            "--wallets",
-        ])
-        .arg(&wallets)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(node.stdout.take().unwrap());
-    let mut json = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(out.read_line(&mut line).unwrap() > 0, "localnet exited");
-        json.push_str(&line);
-        if line.starts_with('}') {
-            break;
-        }
-    }
-    let _node = Proc(node);
-    let subnet: serde_json::Value = serde_json::from_str(&json).unwrap();
+        ],
+    );
     let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
     let netuid = subnet["netuid"].to_string();
-    let _miners: Vec<Proc> = (0..2)
-        .map(|i: usize| {
-            Proc(
-                bin("miner")
-                    .arg("--wallet.path")
-                    .arg(&wallets)
-                    .args([
-                        "--wallet.name",
-                        &format!("miner-{i}"),
-                        "--wallet.hotkey",
-                        "default",
-                    ])
-                    .args([
-                        "--axon.ip",
-                        &format!("127.0.0.{}", 2 + i),
-                        "--axon.port",
-                        &(port_base + i as u16).to_string(),
-                    ])
-                    .args([
-                        "--subtensor.chain_endpoint",
-                        &endpoint,
-                        "--netuid",
-                        &netuid,
-                        "--corpus-size",
-                        "3000",
-                    ])
-                    .args(if i == 1 {
-                        &["--behaviour", "wrong"][..]
-                    } else {
-                        &[][..]
-                    })
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .unwrap(),
-            )
-        })
-        .collect();
+    let _miners = [
+        spawn_miner(&wallets, 0, port_base, &endpoint, &netuid, &[]),
+        spawn_miner(
+            &wallets,
+            1,
+            port_base,
+            &endpoint,
+            &netuid,
+            &["--behaviour", "wrong"],
+        ),
+    ];
     std::thread::sleep(Duration::from_secs(2));
     let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(150));
     let dir = tmp.path().join("state");

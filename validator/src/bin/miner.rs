@@ -11,7 +11,7 @@ use clap::{Parser, ValueEnum};
 use validator::axon::{Allowlist, Axon, Handler};
 use validator::corpus::{self, Tweet};
 use validator::synapse::RecentTweetsSynapse;
-use validator::wallet::{self, Password, WalletPaths};
+use validator::wallet::{self, Password, WalletArgs};
 
 /// How the miner (mis)behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -34,23 +34,8 @@ enum Behaviour {
 #[derive(Debug, Parser)]
 #[command(name = "miner", version, about)]
 struct Args {
-    /// The wallet (coldkey) name.
-    #[arg(
-        long = "wallet.name",
-        env = "BT_WALLET_NAME",
-        default_value = "default"
-    )]
-    wallet_name: String,
-    /// The hotkey name.
-    #[arg(
-        long = "wallet.hotkey",
-        env = "BT_WALLET_HOTKEY",
-        default_value = "default"
-    )]
-    wallet_hotkey: String,
-    /// The wallets folder.
-    #[arg(long = "wallet.path", env = "BT_WALLET_PATH")]
-    wallet_path: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    wallet: WalletArgs,
     /// Address to listen on.
     #[arg(long = "axon.ip", default_value = "0.0.0.0")]
     ip: std::net::IpAddr,
@@ -128,14 +113,7 @@ fn answer(
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let paths = WalletPaths {
-        path: args
-            .wallet_path
-            .clone()
-            .unwrap_or_else(WalletPaths::default_root),
-        name: args.wallet_name.clone(),
-        hotkey: args.wallet_hotkey.clone(),
-    };
+    let paths = args.wallet.paths();
     let hotkey =
         wallet::load_hotkey(&paths, &Password::default()).context("loading the miner's hotkey")?;
     let now = std::time::SystemTime::now()
