@@ -286,6 +286,25 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
             "validator {v}: {s}"
         );
         assert_eq!(s["state"]["step"], 10);
+        // No secret of the validator's keyfile appears in its log.
+        let keyfile: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(wallets.join(format!("validator-{v}/hotkeys/default")))
+                .unwrap(),
+        )
+        .unwrap();
+        let log = log(v);
+        assert!(log.contains("round scored"), "the log is the validator's");
+        for secret in ["secretPhrase", "secretSeed"] {
+            let value = keyfile[secret].as_str().unwrap();
+            let needle = value.trim_start_matches("0x");
+            assert!(!log.contains(needle), "{secret} leaked into the log");
+            for word in value.split_whitespace().collect::<Vec<_>>().windows(3) {
+                assert!(
+                    !log.contains(&word.join(" ")),
+                    "part of the {secret} leaked into the log"
+                );
+            }
+        }
     }
 
     // SIGKILL validator 0 mid-run, then restart it: it resumes from its saved scores.
