@@ -160,7 +160,16 @@ fn run_validator(args: RunArgs) -> Result<()> {
         max_rounds: args.max_rounds,
         chain_timeout: std::time::Duration::from_secs(args.chain.timeout),
     };
-    runtime()?.block_on(run_loop::run(config, hotkey, network::shutdown_signal()))
+    let task = validator::task::TweetsTask::new(
+        bt_core::volume::VolumeWindow::new(360)?,
+        std::process::id().into(),
+    );
+    runtime()?.block_on(run_loop::run(
+        config,
+        hotkey,
+        task,
+        network::shutdown_signal(),
+    ))
 }
 
 /// `validator state …`.

@@ -17,7 +17,6 @@ use bt_chain::weights::{self as chain_weights, Verification, WeightsToSet};
 use bt_chain::{metagraph, Chain, ChainError, TxError};
 use bt_core::ema::ScoreBook;
 use bt_core::metagraph::Metagraph;
-use bt_core::volume::VolumeWindow;
 use bt_core::weights::{process_weights, quantize_for_chain, WeightParams};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -27,8 +26,8 @@ use prometheus_client::registry::Registry;
 use subxt_signer::sr25519::Keypair;
 
 use crate::dendrite::{AxonTarget, Dendrite, DendriteConfig};
-use crate::state::{SentWeights, Source, StateFile, ValidatorState, VolumeState};
-use crate::task::{Task, TweetsTask, Verdict};
+use crate::state::{SentWeights, Source, StateFile, ValidatorState};
+use crate::task::{Task, Verdict};
 
 /// Everything `validator run` needs.
 #[derive(Debug, Clone)]
@@ -133,12 +132,12 @@ struct PendingReveal {
 }
 
 /// The loop's memory between rounds.
-struct Validator {
+struct Validator<T: Task> {
     config: RunConfig,
     hotkey: Keypair,
     hotkey_ss58: String,
     dendrite: Dendrite,
-    task: TweetsTask,
+    task: T,
     scores: ScoreBook<String>,
     state_file: StateFile,
     step: u64,
@@ -150,10 +149,12 @@ struct Validator {
     metrics: Metrics,
 }
 
-/// Runs the loop until `shutdown` resolves (then checkpoints) or `max_rounds` is reached.
-pub async fn run(
+/// Runs the loop for `task` until `shutdown` resolves (then checkpoints) or `max_rounds` is
+/// reached.
+pub async fn run<T: Task>(
     config: RunConfig,
     hotkey: Keypair,
+    mut task: T,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let hotkey_ss58 = bt_chain::AccountId32(hotkey.public_key().0).to_string();
@@ -164,7 +165,7 @@ pub async fn run(
     for (path, reason) in &loaded.quarantined {
         tracing::error!(file = %path.display(), %reason, "a state file was bad and has been moved aside");
     }
-    let (scores, task, step, last_weights, last_verification) = match loaded.state {
+    let (scores, step, last_weights, last_verification) = match loaded.state {
         Some((s, source)) if s.netuid == config.netuid => {
             tracing::info!(step = s.step, uids = s.scores.len(), from = ?source, "resuming from the saved state");
             if source == Source::Previous {
@@ -174,14 +175,10 @@ pub async fn run(
             }
             let book = ScoreBook::from_parts(config.alpha, s.scores, s.hotkeys)
                 .context("the saved scores are inconsistent")?;
-            let window = VolumeWindow::from_buckets(s.volume.tempo.max(1), s.volume.buckets)?;
-            (
-                book,
-                TweetsTask::new(window, s.step),
-                s.step,
-                s.last_weights,
-                s.last_verification,
-            )
+            if let Err(reason) = task.restore(s.task) {
+                tracing::warn!(%reason, "the task's saved state does not load; the task starts fresh");
+            }
+            (book, s.step, s.last_weights, s.last_verification)
         }
         Some((s, _)) => anyhow::bail!(
             "the state in {} is for netuid {}, not {}: use another --state.dir",
@@ -191,13 +188,7 @@ pub async fn run(
         ),
         None => {
             tracing::info!("no saved state: starting fresh");
-            (
-                ScoreBook::new(config.alpha)?,
-                TweetsTask::new(VolumeWindow::new(360)?, 0),
-                0,
-                None,
-                None,
-            )
+            (ScoreBook::new(config.alpha)?, 0, None, None)
         }
     };
     let dendrite = Dendrite::new(
@@ -302,7 +293,7 @@ pub async fn run(
 #[error("{0}")]
 pub struct Fatal(String);
 
-impl Validator {
+impl<T: Task> Validator<T> {
     fn checkpoint(&self) -> Result<()> {
         let state = ValidatorState {
             netuid: self.config.netuid,
@@ -311,10 +302,7 @@ impl Validator {
             alpha: self.scores.alpha(),
             scores: self.scores.scores().to_vec(),
             hotkeys: self.scores.hotkeys().to_vec(),
-            volume: VolumeState {
-                tempo: self.task.window.tempo(),
-                buckets: self.task.window.buckets().cloned().collect(),
-            },
+            task: self.task.snapshot(),
             last_weights: self.last_weights.clone(),
             last_verification: self.last_verification.clone(),
         };
@@ -332,11 +320,7 @@ impl Validator {
             ))
             .into());
         };
-        if self.task.window.tempo() != u64::from(mg.hyperparams.tempo.max(1)) {
-            let buckets: Vec<_> = self.task.window.buckets().cloned().collect();
-            self.task.window =
-                VolumeWindow::from_buckets(u64::from(mg.hyperparams.tempo.max(1)), buckets)?;
-        }
+        self.task.set_tempo(u64::from(mg.hyperparams.tempo));
         let hotkeys: Vec<String> = mg
             .neurons
             .iter()

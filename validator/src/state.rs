@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! bt-validator-state 1 sha256:<hex of the payload's SHA-256> <payload length in bytes>
-//! {"netuid":…,"step":…,"scores":[…],"hotkeys":[…],"volume":{…},"last_weights":…,…}
+//! {"netuid":…,"step":…,"scores":[…],"hotkeys":[…],"task":{…},"last_weights":…,…}
 //! ```
 //!
 //! Writes are atomic and durable: the new file is written to `state.json.tmp` and fsynced, the
@@ -18,7 +18,6 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use bt_core::volume::Bucket;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -39,15 +38,6 @@ pub struct SentWeights {
     pub version_key: u64,
 }
 
-/// The moving-average window of miner volume, by tempo.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VolumeState {
-    /// Blocks per tempo.
-    pub tempo: u64,
-    /// The last tempos' volume per uid, oldest first.
-    pub buckets: Vec<Bucket>,
-}
-
 /// Everything the validator persists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidatorState {
@@ -63,8 +53,9 @@ pub struct ValidatorState {
     pub scores: Vec<f64>,
     /// The hotkey (SS58) each score belongs to; a score is reset when its uid changes hands.
     pub hotkeys: Vec<Option<String>>,
-    /// The volume window behind the rewards.
-    pub volume: VolumeState,
+    /// The task's own state (for the tweets task: its volume window), as the task saves it.
+    #[serde(default)]
+    pub task: serde_json::Value,
     /// The last weights submitted.
     pub last_weights: Option<SentWeights>,
     /// The read-back of the last submission (`match`, `mismatch`, `not_yet_included`).
@@ -322,12 +313,14 @@ pub fn summary(state: &ValidatorState, source: Source) -> String {
         let hotkey = state.hotkeys[*uid].as_deref().unwrap_or("-");
         let _ = writeln!(out, "  uid {uid:>4}  {score:.6}  {hotkey}");
     }
-    let _ = writeln!(
-        out,
-        "volume window: {} tempos of {} blocks",
-        state.volume.buckets.len(),
-        state.volume.tempo
-    );
+    if let Some(buckets) = state.task.get("buckets").and_then(|b| b.as_array()) {
+        let _ = writeln!(
+            out,
+            "volume window: {} tempos of {} blocks",
+            buckets.len(),
+            state.task["tempo"]
+        );
+    }
     match &state.last_weights {
         Some(w) => {
             let _ = writeln!(
@@ -357,7 +350,6 @@ pub fn summary(state: &ValidatorState, source: Source) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn state(step: u64) -> ValidatorState {
         ValidatorState {
@@ -367,13 +359,7 @@ mod tests {
             alpha: 0.1,
             scores: vec![0.0, 0.1 + step as f64 / 3.0, 1e-300],
             hotkeys: vec![None, Some("5Grw".into()), Some("5FHn".into())],
-            volume: VolumeState {
-                tempo: 10,
-                buckets: vec![Bucket {
-                    tempo: 9,
-                    miners: BTreeMap::from([(1, 5), (2, 7)]),
-                }],
-            },
+            task: serde_json::json!({"tempo": 10, "buckets": [{"tempo": 9, "miners": {"1": 5, "2": 7}}]}),
             last_weights: Some(SentWeights {
                 block: 99,
                 uids: vec![1, 2],

@@ -52,6 +52,16 @@ pub trait Task: Send {
     ) -> (Vec<u16>, Vec<f64>);
     /// Forgets what the task knows about `uid` (its hotkey changed).
     fn reset_uid(&mut self, uid: u16);
+    /// The subnet's tempo (blocks per epoch), at every metagraph sync.
+    fn set_tempo(&mut self, _tempo: u64) {}
+    /// What the task needs to resume after a restart; saved in the state file every round.
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+    /// Resumes from a [`Task::snapshot`]; an error is reported and the task starts fresh.
+    fn restore(&mut self, _saved: serde_json::Value) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The reference task: recent tweets by keyword.
@@ -195,6 +205,39 @@ impl Task for TweetsTask {
         self.seen.remove(&uid);
         self.window.reset_uid(uid);
     }
+
+    fn set_tempo(&mut self, tempo: u64) {
+        if tempo.max(1) != self.window.tempo() {
+            let buckets: Vec<_> = self.window.buckets().cloned().collect();
+            if let Ok(w) = VolumeWindow::from_buckets(tempo.max(1), buckets) {
+                self.window = w;
+            }
+        }
+    }
+
+    /// The volume window (the ids seen per miner are not kept: after a restart a miner's
+    /// first batch counts as new volume again).
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::json!({
+            "tempo": self.window.tempo(),
+            "buckets": self.window.buckets().collect::<Vec<_>>(),
+        })
+    }
+
+    fn restore(&mut self, saved: serde_json::Value) -> Result<(), String> {
+        if saved.is_null() {
+            return Ok(());
+        }
+        let tempo = saved
+            .get("tempo")
+            .and_then(|t| t.as_u64())
+            .ok_or("no tempo")?;
+        let buckets = serde_json::from_value(saved.get("buckets").cloned().unwrap_or_default())
+            .map_err(|e| e.to_string())?;
+        self.window =
+            VolumeWindow::from_buckets(tempo.max(1), buckets).map_err(|e| e.to_string())?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +333,27 @@ mod tests {
         assert_eq!(uids, vec![1, 2, 3, 4]);
         assert!(rewards[0] > rewards[1], "{rewards:?}");
         assert_eq!(&rewards[2..], &[0.0, 0.0]);
+    }
+
+    #[test]
+    fn the_window_survives_a_restart_and_a_tempo_change() {
+        let mut task = TweetsTask::new(VolumeWindow::new(10).unwrap(), 1);
+        task.rewards(
+            &[
+                (1, Verdict::Valid { volume: 7 }),
+                (2, Verdict::Valid { volume: 3 }),
+            ],
+            55,
+            4,
+        );
+        let saved = task.snapshot();
+        let mut again = TweetsTask::new(VolumeWindow::new(360).unwrap(), 2);
+        again.restore(saved.clone()).unwrap();
+        assert_eq!(again.snapshot(), saved);
+        assert_eq!(again.window.totals(), task.window.totals());
+        again.set_tempo(20);
+        assert_eq!(again.window.tempo(), 20);
+        assert!(again.restore(serde_json::json!({"buckets": []})).is_err());
     }
 
     #[test]

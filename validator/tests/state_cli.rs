@@ -8,7 +8,7 @@ fn state_file(step: u64) -> Vec<u8> {
     let payload = serde_json::json!({
         "netuid": 2, "step": step, "block": 50 + step, "alpha": 0.1,
         "scores": [0.0, 0.75, 0.25], "hotkeys": [null, "5Grw", "5FHn"],
-        "volume": {"tempo": 10, "buckets": [{"tempo": 4, "miners": {"1": 3, "2": 1}}]},
+        "task": {"tempo": 10, "buckets": [{"tempo": 4, "miners": {"1": 3, "2": 1}}]},
         "last_weights": {"block": 49, "uids": [1, 2], "values": [65535, 21845], "version_key": 0},
         "last_verification": {"outcome": "match", "uid": 0, "block": 50}
     })
