@@ -25,6 +25,12 @@ use crate::synapse::{
 const NONCE_WINDOW_NS: i64 = 4_000_000_000;
 /// v7.2.0 as an integer: from here on the axon checks the nonce's age.
 const V_7_2_0: i64 = 7_002_000;
+/// The request's timeout widens the nonce window, but the header is unsigned: we count at most
+/// this much of it, so a forged timeout cannot reopen an old request (the SDK has no bound).
+const MAX_TIMEOUT_IN_WINDOW_NS: i64 = 60_000_000_000;
+/// Above this many remembered endpoints, those whose last nonce is older than the widest window
+/// are forgotten: their old requests fail the window check anyway (for dendrites ≥ v7.2).
+const MAX_REMEMBERED_ENDPOINTS: usize = 100_000;
 
 /// Who may call: every hotkey, or a set (the metagraph's), refreshed by the owner.
 #[derive(Debug, Clone, Default)]
@@ -139,7 +145,8 @@ impl<T: Synapse> Axon<T> {
         let mut nonces = self.nonces.lock().map_err(|_| "internal error")?;
         match nonces.get(&key) {
             None if d.version.unwrap_or(0) >= V_7_2_0 => {
-                let window = NONCE_WINDOW_NS + (timeout_s * 1e9) as i64;
+                let window =
+                    NONCE_WINDOW_NS + ((timeout_s * 1e9) as i64).min(MAX_TIMEOUT_IN_WINDOW_NS);
                 if nonce <= now - window {
                     return Err(format!(
                         "Nonce is too old: acceptable delta is {:.2} seconds but request was {:.2} seconds old",
@@ -167,6 +174,10 @@ impl<T: Synapse> Axon<T> {
             &sr25519::PublicKey(public.0),
         ) {
             return Err(format!("Signature mismatch with {message} and {signature}"));
+        }
+        if nonces.len() >= MAX_REMEMBERED_ENDPOINTS {
+            let oldest_open = now - NONCE_WINDOW_NS - MAX_TIMEOUT_IN_WINDOW_NS;
+            nonces.retain(|_, last| *last > oldest_open);
         }
         nonces.insert(key, nonce);
         Ok(())

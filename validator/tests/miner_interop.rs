@@ -11,7 +11,7 @@ use validator::dendrite::{AxonTarget, Dendrite, DendriteConfig};
 use validator::synapse::RecentTweetsSynapse;
 
 mod common;
-use common::{free_port, now_ns, raw_call};
+use common::{free_port, now_ns, raw_call, raw_call_with_timeout};
 
 struct Miner {
     child: Child,
@@ -159,6 +159,15 @@ async fn our_dendrite_and_our_miner_including_refusals() {
     // Stale nonce, replayed nonce, wrong axon hotkey in the signed message: 401 each.
     let stale = raw_call(&m.target, "RecentTweetsSynapse", now_ns() - 60_000_000_000).await;
     assert_eq!(stale.0, 401, "{}", stale.1);
+    // The unsigned timeout header cannot reopen an old request (the SDK's axon would take it).
+    let forged = raw_call_with_timeout(
+        &m.target,
+        "RecentTweetsSynapse",
+        now_ns() - 120_000_000_000,
+        "100000.0",
+    )
+    .await;
+    assert_eq!(forged.0, 401, "{}", forged.1);
     let nonce = now_ns();
     assert_eq!(
         raw_call(&m.target, "RecentTweetsSynapse", nonce).await.0,

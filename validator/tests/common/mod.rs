@@ -26,6 +26,16 @@ pub fn now_ns() -> i64 {
 /// A hand-built signed request (the synapse module's pieces, our own nonce and path), for the
 /// cases a well-behaved dendrite never produces. Returns the status and the axon's message.
 pub async fn raw_call(target: &AxonTarget, path: &str, nonce: i64) -> (u16, String) {
+    raw_call_with_timeout(target, path, nonce, "5.0").await
+}
+
+/// [`raw_call`] with a chosen (unsigned) `timeout` header.
+pub async fn raw_call_with_timeout(
+    target: &AxonTarget,
+    path: &str,
+    nonce: i64,
+    timeout: &str,
+) -> (u16, String) {
     use validator::synapse::{body_hash, input_obj_headers, signing_message};
     let key = Keypair::from_secret_key([3; 32]).unwrap();
     let hotkey = bt_chain::AccountId32(key.public_key().0).to_string();
@@ -48,7 +58,7 @@ pub async fn raw_call(target: &AxonTarget, path: &str, nonce: i64) -> (u16, Stri
     let mut req = reqwest::Client::new()
         .post(format!("http://{}:{}/{path}", target.ip, target.port))
         .header("name", path)
-        .header("timeout", "5.0")
+        .header("timeout", timeout)
         .header("computed_body_hash", &hash)
         .header("bt_header_axon_hotkey", &target.hotkey)
         .header("bt_header_dendrite_hotkey", &hotkey)
