@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the shared core with cargo-fuzz (libFuzzer): no input may make it panic.
-# Usage: scripts/fuzz.sh [process_weights|epoch|all] [seconds per target, default 60]
+# Fuzzes the shared core and the validator's parsers (state file, synapse bodies and headers)
+# with cargo-fuzz (libFuzzer): no input may make them panic.
+# Usage: scripts/fuzz.sh [process_weights|epoch|state_decode|synapse_parse|all] [seconds per target, default 60]
 # The project's toolchain is stable; cargo-fuzz needs -Z flags, which RUSTC_BOOTSTRAP=1 unlocks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ seconds="${2:-60}"
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz@0.13.1
 fi
-targets=(process_weights epoch)
+targets=(process_weights epoch state_decode synapse_parse)
 [ "$target" = all ] || targets=("$target")
 for t in "${targets[@]}"; do
   echo "== fuzzing $t for ${seconds}s"
