@@ -41,6 +41,22 @@ fn state(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
+/// `validator metagraph --json` of the subnet, as JSON.
+fn metagraph(endpoint: &str, netuid: &str) -> serde_json::Value {
+    let out = bin("validator")
+        .args([
+            "metagraph",
+            "--json",
+            "--subtensor.chain_endpoint",
+            endpoint,
+            "--netuid",
+            netuid,
+        ])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn validator_run(
     endpoint: &str,
     netuid: &str,
@@ -235,18 +251,7 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
         assert!(r.wait().unwrap().success(), "a validator run failed");
     }
 
-    let mg = bin("validator")
-        .args([
-            "metagraph",
-            "--json",
-            "--subtensor.chain_endpoint",
-            &endpoint,
-            "--netuid",
-            &netuid,
-        ])
-        .output()
-        .unwrap();
-    let mg: serde_json::Value = serde_json::from_slice(&mg.stdout).unwrap();
+    let mg = metagraph(&endpoint, &netuid);
     let tempo = mg["hyperparams"]["tempo"].as_u64().unwrap();
     let log = |i: usize| std::fs::read_to_string(dirs[i].with_extension("log")).unwrap_or_default();
     assert!(
@@ -413,18 +418,7 @@ fn commit_reveal_in_the_loop() {
         s["state"]["last_verification"]["outcome"], "match",
         "{s}\n{log}"
     );
-    let mg = bin("validator")
-        .args([
-            "metagraph",
-            "--json",
-            "--subtensor.chain_endpoint",
-            &endpoint,
-            "--netuid",
-            &netuid,
-        ])
-        .output()
-        .unwrap();
-    let mg: serde_json::Value = serde_json::from_slice(&mg.stdout).unwrap();
+    let mg = metagraph(&endpoint, &netuid);
     let v = subnet["validators"][0]["uid"].as_u64().unwrap() as usize;
     let good = subnet["miners"][0]["uid"].as_u64().unwrap();
     assert_eq!(
