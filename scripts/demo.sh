@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# The main job (the README's first command). Installs what is needed (scripts/setup.sh),
-# builds the validator, and runs what exists so far on the example subnet in examples/:
-# raw scores -> the u16 weights set_weights would send (checked against the Python SDK),
-# then a Yuma epoch over three validators and six miners.
-# Then a local chain (the real subtensor runtime under chopsticks) with a bootstrapped subnet,
-# four reference miners (two good, one wrong, one slow) and the validator loop, which scores
-# them, saves its state and sets weights it reads back; then the state and the metagraph. The
-# explorer joins this script when it lands (issue 5).
+# The main job (the README's first command). Installs what it needs (scripts/setup.sh demo),
+# builds the validator, the reference miner and the explorer, then runs the whole system
+# until Ctrl-C:
+#   - raw scores -> u16 weights, checked against the Python SDK; a Yuma epoch on an example;
+#   - a local chain (the real subtensor runtime, spec 218, under chopsticks, from
+#     ../shared/chain/raonet.json or $BT_CHAIN_SPEC) building a block every 2 s, with a
+#     bootstrapped subnet;
+#   - six reference miners of mixed quality (two good, one slow, one wrong, one sending
+#     duplicates, one registered but down) and two validators (`validator run`) that score
+#     them, checkpoint, set weights and read them back;
+#   - the explorer (dist/, served on 127.0.0.1:${BT_DEMO_WEB_PORT:-8080}) reading the chain.
+# Ctrl-C stops everything (validators save their state first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh demo
 cargo build --release -p validator --locked
 bin=target/release/validator
+echo "== the explorer: trunk build (release, offline) into dist/"
+trunk build
 
 echo "== scores -> weights (examples/weights-request.json)"
 "$bin" process-weights < examples/weights-request.json | tee target/demo-weights.json
@@ -50,44 +56,86 @@ echo "== local chain: the real subtensor runtime (spec 218) under chopsticks, a 
 work=target/demo
 rm -rf "$work" && mkdir -p "$work"
 log=$work/localnet.json
-port_base=28091
-"$bin" localnet --port 0 --wallets "$work/wallets" --miners 4 --validator-stakes 1000,400 \
-  --miner-port-base $port_base > "$log" 2> "$work/localnet.log" &
+port_base=${BT_DEMO_MINER_PORT:-28091}
+web_port=${BT_DEMO_WEB_PORT:-8080}
+"$bin" localnet --port 0 --wallets "$work/wallets" --miners 6 --validator-stakes 1000,400 \
+  --tempo 10 --block-time 2 --miner-port-base "$port_base" > "$log" 2> "$work/localnet.log" &
 node=$!
 pids=()
+followers=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  trap - EXIT INT TERM
+  for p in "${followers[@]}"; do kill "$p" 2>/dev/null || true; done
+  echo
+  echo "== stopping: validators (they save their state), miners, explorer, chain"
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   kill -INT $node 2>/dev/null; wait $node 2>/dev/null || true
+  echo "stopped; logs and the validators' state are in $work/"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 1 180); do
   grep -q '^}' "$log" 2>/dev/null && break
   kill -0 $node 2>/dev/null || { echo "the local chain failed to start: $(tail -5 "$work/localnet.log")" >&2; exit 1; }
   sleep 1
 done
-cat "$log"
 endpoint=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$log")
 netuid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["netuid"])' "$log")
+python3 - "$log" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(f"subnet {d['netuid']} at {d['endpoint']}")
+for v in d["validators"]:
+    print(f"  validator uid {v['uid']}  {v['hotkey']}  stake {v['alpha_stake'] / 1e9:.0f}")
+for m in d["miners"]:
+    print(f"  miner     uid {m['uid']}  {m['hotkey']}  axon {m['axon']}")
+PY
 
-echo "== four miners: two good, one wrong, one slow (their axons on 127.0.0.2-5)"
-cargo build --release -p validator --bin miner --locked
-behaviours=("" "" "--behaviour wrong" "--delay-ms 4000")
-for i in 0 1 2 3; do
+echo "== six miners: good, good, slow, wrong, duplicates, and one down (never started)"
+behaviours=("" "" "--delay-ms 4000" "--behaviour wrong" "--behaviour duplicates")
+for i in 0 1 2 3 4; do
   # shellcheck disable=SC2086
   target/release/miner --wallet.path "$work/wallets" --wallet.name "miner-$i" --wallet.hotkey default \
     --axon.ip "127.0.0.$((2 + i))" --axon.port $((port_base + i)) \
     --subtensor.chain_endpoint "$endpoint" --netuid "$netuid" ${behaviours[$i]} 2> "$work/miner-$i.log" &
   pids+=($!)
 done
-sleep 2
 
-echo "== the validator: 8 rounds (query, score, checkpoint, set weights, read them back)"
-"$bin" run --subtensor.chain_endpoint "$endpoint" --netuid "$netuid" \
-  --wallet.path "$work/wallets" --wallet.name validator-0 --wallet.hotkey default \
-  --state.dir "$work/state" --neuron.timeout 2 --neuron.round_interval 0.5 --neuron.max_rounds 8
+echo "== two validators (validator run): query, score, checkpoint, set weights, read them back"
+for i in 0 1; do
+  "$bin" run --subtensor.chain_endpoint "$endpoint" --netuid "$netuid" \
+    --wallet.path "$work/wallets" --wallet.name "validator-$i" --wallet.hotkey default \
+    --state.dir "$work/state-$i" --neuron.timeout 2 --neuron.round_interval 4 \
+    2> "$work/validator-$i.log" &
+  pids+=($!)
+done
 
-echo "== its saved state"
-"$bin" state inspect --state.dir "$work/state"
+echo "== the explorer"
+python3 -m http.server --bind 127.0.0.1 --directory dist "$web_port" > "$work/explorer.log" 2>&1 &
+pids+=($!)
+url=$(python3 -c 'import sys, urllib.parse as u; print(f"http://127.0.0.1:{sys.argv[1]}/?" + u.urlencode({"endpoint": sys.argv[2], "netuid": sys.argv[3]}))' "$web_port" "$endpoint" "$netuid")
+uids=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(str(m["uid"]) for m in d["miners"]))' "$log")
+cat <<MSG
 
-echo "== the subnet's metagraph, read from the node (W: the validator's row, good miners first)"
-"$bin" metagraph --subtensor.chain_endpoint "$endpoint" --netuid "$netuid"
+  Explorer: $url
+
+  What to look at:
+  - the block indicator (top right) ticks every 2 s;
+  - within a few rounds the W heatmap fills: two rows (the validators), the good miners
+    (uids ${uids%% *} and the next) darkest, the slow, wrong, duplicating and down miners pale;
+  - below, the validator view shows each validator's row against consensus, and the what-if
+    recomputes consensus, incentive and dividends in the page (bt-core in WebAssembly):
+    incentive follows quality there. This chain's runtime (spec 218) runs a mock epoch that
+    stores zeros, and the page says so next to the chain's columns;
+  - here, each validator's log lines: "weights verified on chain: match".
+  Ctrl-C stops everything.
+
+MSG
+# Follow the validators: rounds scored, weights verified (or not), errors.
+for i in 0 1; do
+  tail -n +1 -F "$work/validator-$i.log" 2>/dev/null > >(grep --line-buffered -E "round scored|verified|mismatch|ERROR|WARN" \
+    | sed -u -E "s/^[0-9T:.Z-]+ +([A-Z]+) [a-z_:]+: /validator-$i \1 /") &
+  followers+=($!)
+done
+wait "${pids[0]}"

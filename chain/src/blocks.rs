@@ -20,7 +20,8 @@ type HeaderSub =
 /// A stream of best-block numbers from one endpoint.
 pub struct Heads {
     endpoint: String,
-    sub: Option<HeaderSub>,
+    // The client must outlive its subscription: dropping it closes the websocket.
+    sub: Option<(RpcClient, HeaderSub)>,
     backoff: Duration,
     max_attempts: Option<u32>,
     /// How many times the stream has reconnected so far.
@@ -39,7 +40,7 @@ impl Heads {
         }
     }
 
-    async fn subscribe(&self) -> Result<HeaderSub, ChainError> {
+    async fn subscribe(&self) -> Result<(RpcClient, HeaderSub), ChainError> {
         let limit = Duration::from_secs(10);
         let rpc = with_timeout(
             "connecting",
@@ -47,13 +48,14 @@ impl Heads {
             RpcClient::from_insecure_url(&self.endpoint),
         )
         .await?;
-        let legacy = LegacyRpcMethods::<RpcConfigFor<Config>>::new(rpc);
-        with_timeout(
+        let legacy = LegacyRpcMethods::<RpcConfigFor<Config>>::new(rpc.clone());
+        let sub = with_timeout(
             "subscribing to new heads",
             limit,
             legacy.chain_subscribe_new_heads(),
         )
-        .await
+        .await?;
+        Ok((rpc, sub))
     }
 
     /// The next best block's number; reconnects (with backoff) as often as needed.
@@ -67,7 +69,6 @@ impl Heads {
                             tracing::info!(endpoint = %self.endpoint, "new-head subscription re-established");
                         }
                         self.sub = Some(sub);
-                        self.backoff = FIRST_BACKOFF;
                     }
                     Err(e) => {
                         failures += 1;
@@ -81,11 +82,14 @@ impl Heads {
                     }
                 }
             }
-            let Some(sub) = self.sub.as_mut() else {
+            let Some((_, sub)) = self.sub.as_mut() else {
                 continue;
             };
             match sub.next().await {
-                Some(Ok(header)) => return Ok(header.number),
+                Some(Ok(header)) => {
+                    self.backoff = FIRST_BACKOFF;
+                    return Ok(header.number);
+                }
                 Some(Err(e)) => {
                     tracing::warn!(endpoint = %self.endpoint, error = %e, "new-head subscription failed; reconnecting");
                 }
@@ -95,6 +99,10 @@ impl Heads {
             }
             self.sub = None;
             self.reconnects += 1;
+            // A node that accepts the subscription and drops it at once must not make this
+            // loop spin: wait before subscribing again.
+            futures_timer::Delay::new(self.backoff).await;
+            self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
         }
     }
 }

@@ -33,6 +33,9 @@ pub struct LocalnetConfig {
     pub port: u16,
     /// How long to wait for the node to be ready.
     pub ready_timeout: Duration,
+    /// Keep the chain in this SQLite file (chopsticks `--db`); when the file already holds a
+    /// chain, the node resumes from its newest block, so a restarted node keeps its state.
+    pub db: Option<PathBuf>,
 }
 
 impl LocalnetConfig {
@@ -52,6 +55,7 @@ impl LocalnetConfig {
             dev_accounts,
             port: 0,
             ready_timeout: Duration::from_secs(120),
+            db: None,
         }
     }
 
@@ -131,6 +135,7 @@ impl Localnet {
             ])
             .arg("--import-storage")
             .arg(&storage)
+            .args(db_args(config.db.as_deref(), workdir.path())?)
             .current_dir(workdir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -187,6 +192,20 @@ impl Localnet {
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
+    }
+
+    /// Starts a node with the defaults of the checkout that holds `start` (see
+    /// [`LocalnetConfig::for_repo`]) and connects to it.
+    pub async fn start_in_repo(start: &Path) -> Result<(Self, Chain), ChainError> {
+        let repo = LocalnetConfig::find_repo(start).ok_or_else(|| {
+            ChainError::Localnet(format!(
+                "no checkout with package.json and node_modules above {}: run npm ci",
+                start.display()
+            ))
+        })?;
+        let node = Self::start(&LocalnetConfig::for_repo(&repo)).await?;
+        let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30)).await?;
+        Ok((node, chain))
     }
 
     /// The websocket URL.
@@ -290,6 +309,35 @@ fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+/// `--db FILE`; when the file already holds a chain, also a config file (written into
+/// `workdir`) that says `resume: true`: the command line would pass "true" as a string, which
+/// chopsticks' schema refuses.
+fn db_args(db: Option<&Path>, workdir: &Path) -> Result<Vec<std::ffi::OsString>, ChainError> {
+    let Some(db) = db else {
+        return Ok(Vec::new());
+    };
+    let mut args = vec!["--db".into(), db.as_os_str().to_owned()];
+    if std::fs::metadata(db).is_ok_and(|m| m.len() > 0) {
+        let config = workdir.join("resume.json");
+        std::fs::write(&config, r#"{"resume": true}"#)
+            .map_err(|e| ChainError::Localnet(format!("cannot write {}: {e}", config.display())))?;
+        args.extend(["--config".into(), config.into_os_string()]);
+    }
+    Ok(args)
+}
+
+/// Builds one block now (chopsticks' `dev_newBlock`): a local chain only builds blocks when
+/// a transaction arrives or when asked.
+pub async fn new_block(chain: &Chain) -> Result<(), ChainError> {
+    let _: serde_json::Value = chain
+        .request(
+            "dev_newBlock",
+            subxt_rpcs::rpc_params![serde_json::json!({ "count": 1 })],
+        )
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

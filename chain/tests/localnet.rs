@@ -4,21 +4,16 @@
 use std::path::Path;
 use std::time::Duration;
 
+use bt_chain::blocks::Heads;
 use bt_chain::bootstrap::{bootstrap, dev_key, BootstrapConfig, Subnet};
-use bt_chain::localnet::{Localnet, LocalnetConfig};
+use bt_chain::localnet::{new_block, Localnet};
 use bt_chain::weights::{set_and_verify, set_weights, verify_weights, Verification, WeightsToSet};
 use bt_chain::{metagraph, Chain, ChainError, TxError};
 
 async fn start() -> (Localnet, Chain) {
-    let repo = LocalnetConfig::find_repo(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .expect("repository with node_modules (run npm ci)");
-    let node = Localnet::start(&LocalnetConfig::for_repo(&repo))
+    Localnet::start_in_repo(Path::new(env!("CARGO_MANIFEST_DIR")))
         .await
-        .expect("local chain starts");
-    let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30))
-        .await
-        .expect("connects");
-    (node, chain)
+        .expect("the local chain starts (run npm ci; scripts/setup.sh does)")
 }
 
 fn weights(uids: Vec<u16>, values: Vec<u16>) -> WeightsToSet {
@@ -179,12 +174,32 @@ async fn bad_endpoints_and_netuids_are_clear_errors() {
     let subnets = metagraph::subnets(&chain).await.unwrap();
     assert!(subnets.contains(&0));
 
+    // New heads: a block made after subscribing arrives.
+    let mut heads = Heads::new(&node.endpoint(), Some(3));
+    let first = tokio::time::timeout(Duration::from_secs(30), async {
+        new_block(&chain).await.expect("new block");
+        heads.next().await
+    })
+    .await
+    .expect("a head within 30 s")
+    .expect("a head");
+    let best = chain.best_number().await.unwrap();
+    assert!(first <= best && first > 0, "head {first}, best {best}");
+    assert_eq!(heads.reconnects, 0);
+
     // The node dies in the middle: the next read fails with an error, not a hang.
     node.stop().await;
     let err = tokio::time::timeout(Duration::from_secs(60), metagraph::sync(&chain, 0, None))
         .await
         .expect("no hang");
     assert!(err.is_err());
+    // The subscription ends and reconnecting fails: with a bounded number of attempts the
+    // stream says so (after backing off) instead of hanging or spinning.
+    let gone = tokio::time::timeout(Duration::from_secs(60), heads.next())
+        .await
+        .expect("no hang");
+    assert!(gone.is_err(), "{gone:?}");
+    assert!(heads.reconnects >= 1);
 }
 
 /// Each subnet rule a validator can break, on the real runtime, as its typed error.
@@ -326,13 +341,7 @@ async fn commit_then_reveal_lands_and_verifies() {
                 if early < 4 * (usize::from(config.tempo) + 1) =>
             {
                 early += 1;
-                let _: serde_json::Value = chain
-                    .request(
-                        "dev_newBlock",
-                        subxt_rpcs::rpc_params![serde_json::json!({ "count": 1 })],
-                    )
-                    .await
-                    .expect("new block");
+                new_block(&chain).await.expect("new block");
             }
             Err(e) => panic!("reveal failed after {early} blocks: {e}"),
         }

@@ -238,6 +238,11 @@ impl Dendrite {
             .get("bt_header_axon_status_code")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u16>().ok());
+        let header_hotkey = response
+            .headers()
+            .get("bt_header_axon_hotkey")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let bytes = read_capped(response, self.config.max_response_bytes).await?;
         if status != 200 {
             let message = serde_json::from_slice::<serde_json::Value>(&bytes)
@@ -252,6 +257,22 @@ impl Dendrite {
         }
         let parsed: Envelope<T> = serde_json::from_slice(&bytes)
             .map_err(|e| (422, format!("Failed to parse response: {e}")))?;
+        // An answer that names another hotkey than the one we called (in its envelope or its
+        // headers) is not this miner's work: refuse it rather than credit it.
+        let claimed = parsed
+            .axon
+            .as_ref()
+            .and_then(|a| a.hotkey.clone())
+            .or(header_hotkey);
+        if let Some(claimed) = claimed.filter(|h| !h.is_empty() && *h != target.hotkey) {
+            return Err((
+                401,
+                format!(
+                    "the answer is signed for hotkey {claimed}, not the miner's {}",
+                    target.hotkey
+                ),
+            ));
+        }
         let axon_status = parsed
             .axon
             .as_ref()

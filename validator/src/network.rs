@@ -67,6 +67,14 @@ pub struct LocalnetArgs {
     /// Start the node and bootstrap, print the subnet, then stop (instead of serving until Ctrl-C).
     #[arg(long)]
     pub exit: bool,
+    /// Keep the chain in this SQLite file; started again with the same file (and port), the
+    /// node resumes where it stopped.
+    #[arg(long)]
+    pub db: Option<std::path::PathBuf>,
+    /// While serving, build a block every this many seconds (0: only when a transaction
+    /// arrives, chopsticks' default). Mainnet builds one every 12 s.
+    #[arg(long, default_value_t = 0.0)]
+    pub block_time: f64,
     /// Use wallets in this folder for the validators and miners (`validator-<i>` and
     /// `miner-<i>`, hotkey `default`), creating those that are missing, instead of dev keys:
     /// then `validator run` and `miner` can use them with --wallet.path.
@@ -103,6 +111,7 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
     if let Some(spec) = args.chain_spec {
         config.chain_spec = spec;
     }
+    config.db = args.db.clone();
     eprintln!(
         "starting the local chain from {} …",
         config.chain_spec.display()
@@ -153,10 +162,31 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
         subnet.netuid,
         node.log_path().display()
     );
-    shutdown_signal().await;
+    if args.block_time > 0.0 {
+        let every = Duration::from_secs_f64(args.block_time.max(0.1));
+        tokio::select! {
+            _ = produce_blocks(&chain, every) => {}
+            _ = shutdown_signal() => {}
+        }
+    } else {
+        shutdown_signal().await;
+    }
     node.stop().await;
     eprintln!("local chain stopped");
     Ok(())
+}
+
+/// Builds a block every `every` (chopsticks' `dev_newBlock`), forever; a failed call is
+/// reported and retried at the next tick.
+async fn produce_blocks(chain: &Chain, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = bt_chain::localnet::new_block(chain).await {
+            tracing::warn!(error = %e, "could not build a block");
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -110,6 +110,21 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
     }
 }
 
+/// The crash test's hook: with `BT_TEST_CHECKPOINT_PAUSE_MS` set, each step of a save waits
+/// that long, so that a SIGKILL at a random moment often lands inside a checkpoint write.
+fn crash_window() {
+    static PAUSE: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
+    let pause = PAUSE.get_or_init(|| {
+        std::env::var("BT_TEST_CHECKPOINT_PAUSE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(std::time::Duration::from_millis)
+    });
+    if let Some(pause) = pause {
+        std::thread::sleep(*pause);
+    }
+}
+
 /// The bytes of a state file for `state`.
 pub fn encode(state: &ValidatorState) -> Result<Vec<u8>, StateError> {
     let payload = serde_json::to_vec(state).map_err(|e| StateError::Serialise(e.to_string()))?;
@@ -202,6 +217,7 @@ impl StateFile {
             f.write_all(&bytes).map_err(io(&tmp))?;
             f.sync_all().map_err(io(&tmp))?;
         }
+        crash_window();
         let current = self.path();
         // Keep the last good state as the fallback, unless the current file is one we could not
         // read (then it was moved aside on load, and there is nothing to keep).
@@ -209,8 +225,11 @@ impl StateFile {
             let prev = self.prev_path();
             fs::rename(&current, &prev).map_err(io(&prev))?;
         }
+        crash_window();
         fs::rename(&tmp, &current).map_err(io(&current))?;
-        sync_dir(&self.dir)
+        sync_dir(&self.dir)?;
+        tracing::debug!(step = state.step, "state saved");
+        Ok(())
     }
 
     /// Reads the newest good state: `state.json`, else `state.prev.json`. Bad files are moved

@@ -1,6 +1,8 @@
 //! Helpers shared by the interop tests.
 #![allow(dead_code)]
 
+pub mod localnet;
+
 use std::net::TcpListener;
 
 use subxt_signer::sr25519::Keypair;

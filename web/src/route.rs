@@ -1,0 +1,95 @@
+//! The page's URL holds the endpoint and the netuid (`?endpoint=ws://…&netuid=2`), so a view
+//! can be shared; presets are btcli's network names, resolved by `bt-chain`.
+
+use web_sys::UrlSearchParams;
+
+/// The local node a fresh page points at.
+pub const DEFAULT_ENDPOINT: &str = "ws://127.0.0.1:9944";
+
+/// The preset buttons: btcli's network names.
+pub const PRESETS: [&str; 3] = ["finney", "test", "local"];
+
+/// What the URL selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The node's websocket URL.
+    pub endpoint: String,
+    /// The subnet; `None` picks the first non-root subnet.
+    pub netuid: Option<u16>,
+}
+
+impl Default for Route {
+    fn default() -> Self {
+        Self {
+            endpoint: DEFAULT_ENDPOINT.to_string(),
+            netuid: None,
+        }
+    }
+}
+
+impl Route {
+    /// Parses a query string (`?endpoint=…&netuid=…`, the `?` optional). A missing or empty
+    /// endpoint is the default; a netuid that is not a u16 is ignored. A preset name is
+    /// accepted as the endpoint (`?endpoint=finney`).
+    pub fn from_query(query: &str) -> Self {
+        let Ok(params) = UrlSearchParams::new_with_str(query) else {
+            return Self::default();
+        };
+        let endpoint = params
+            .get("endpoint")
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty())
+            .map(|e| resolve(&e).unwrap_or(e))
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
+        let netuid = params.get("netuid").and_then(|n| n.trim().parse().ok());
+        Self { endpoint, netuid }
+    }
+
+    /// The query string for this route (`?endpoint=…&netuid=…`).
+    pub fn to_query(&self) -> String {
+        let Ok(params) = UrlSearchParams::new() else {
+            return String::new();
+        };
+        params.append("endpoint", &self.endpoint);
+        if let Some(netuid) = self.netuid {
+            params.append("netuid", &netuid.to_string());
+        }
+        format!("?{}", String::from(params.to_string()))
+    }
+
+    /// The route of the page's current URL.
+    pub fn current() -> Self {
+        web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .map(|q| Self::from_query(&q))
+            .unwrap_or_default()
+    }
+
+    /// Writes this route into the address bar without reloading or adding history.
+    pub fn replace_current(&self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let Ok(history) = window.history() else {
+            return;
+        };
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&self.to_query()),
+        );
+    }
+}
+
+/// The URL of a preset name or a typed endpoint; an error says what is wrong with it.
+pub fn resolve(input: &str) -> Result<String, String> {
+    let input = input.trim();
+    let resolved = if input.contains("://") {
+        bt_chain::resolve_endpoint(None, Some(input))
+    } else {
+        bt_chain::resolve_endpoint(Some(input), None)
+    };
+    resolved.map_err(|_| {
+        format!("“{input}” is not a node address: type a ws:// or wss:// URL, or pick finney, test or local")
+    })
+}

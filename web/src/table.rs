@@ -1,0 +1,364 @@
+//! The neuron table's model: one row per uid with the columns the explorer shows, and the
+//! sorting and filtering the table offers. Pure data, so it is tested natively and in wasm.
+
+use bt_core::metagraph::{Metagraph, Neuron};
+use serde::Serialize;
+
+/// One line of the neuron table, in the chain's units (u16 proportions, rao).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// The uid.
+    pub uid: u16,
+    /// The hotkey's SS58 address.
+    pub hotkey: String,
+    /// The stake the epoch weighs this uid by (rao).
+    pub stake: u64,
+    /// Consensus (u16 proportion).
+    pub consensus: u16,
+    /// Incentive (u16 proportion).
+    pub incentive: u16,
+    /// Dividends (u16 proportion).
+    pub dividends: u16,
+    /// Emission of the last epoch (rao).
+    pub emission: u64,
+    /// Validator trust (u16 proportion).
+    pub validator_trust: u16,
+    /// Holds a validator permit.
+    pub validator_permit: bool,
+    /// Marked active by the last epoch.
+    pub active: bool,
+    /// Block of the last weight setting.
+    pub last_update: u64,
+    /// `ip:port` of the axon, empty when the neuron does not serve.
+    pub axon: String,
+}
+
+impl Row {
+    /// The row for `neuron`; `ss58` renders a public key as an address.
+    pub fn new(neuron: &Neuron, ss58: &impl Fn(&[u8; 32]) -> String) -> Self {
+        Self {
+            uid: neuron.uid,
+            hotkey: ss58(&neuron.hotkey),
+            stake: neuron.total_stake,
+            consensus: neuron.consensus,
+            incentive: neuron.incentive,
+            dividends: neuron.dividends,
+            emission: neuron.emission,
+            validator_trust: neuron.validator_trust,
+            validator_permit: neuron.validator_permit,
+            active: neuron.active,
+            last_update: neuron.last_update,
+            axon: if neuron.axon.is_serving() {
+                format!("{}:{}", neuron.axon.ip_string(), neuron.axon.port)
+            } else {
+                String::new()
+            },
+        }
+    }
+
+    /// The hotkey shortened for a table cell: `5F3sa2…h9Qx`.
+    pub fn short_hotkey(&self) -> String {
+        short_address(&self.hotkey)
+    }
+}
+
+/// `5F3sa2…h9Qx` for a long address; short strings unchanged.
+pub fn short_address(address: &str) -> String {
+    let chars: Vec<char> = address.chars().collect();
+    if chars.len() <= 12 {
+        return address.to_string();
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// All rows of `metagraph`, by uid.
+pub fn rows(metagraph: &Metagraph, ss58: impl Fn(&[u8; 32]) -> String) -> Vec<Row> {
+    metagraph
+        .neurons
+        .iter()
+        .map(|n| Row::new(n, &ss58))
+        .collect()
+}
+
+/// The table's columns, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    /// uid
+    Uid,
+    /// hotkey
+    Hotkey,
+    /// stake
+    Stake,
+    /// consensus
+    Consensus,
+    /// incentive
+    Incentive,
+    /// dividends
+    Dividends,
+    /// emission
+    Emission,
+    /// validator trust
+    ValidatorTrust,
+    /// validator permit
+    Permit,
+    /// active
+    Active,
+    /// last update
+    LastUpdate,
+    /// axon
+    Axon,
+}
+
+impl Column {
+    /// Every column, in display order.
+    pub const ALL: [Column; 12] = [
+        Column::Uid,
+        Column::Hotkey,
+        Column::Stake,
+        Column::Consensus,
+        Column::Incentive,
+        Column::Dividends,
+        Column::Emission,
+        Column::ValidatorTrust,
+        Column::Permit,
+        Column::Active,
+        Column::LastUpdate,
+        Column::Axon,
+    ];
+
+    /// The header text.
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Uid => "uid",
+            Column::Hotkey => "hotkey",
+            Column::Stake => "stake",
+            Column::Consensus => "C",
+            Column::Incentive => "I",
+            Column::Dividends => "D",
+            Column::Emission => "E",
+            Column::ValidatorTrust => "vtrust",
+            Column::Permit => "permit",
+            Column::Active => "active",
+            Column::LastUpdate => "last_update",
+            Column::Axon => "axon",
+        }
+    }
+
+    /// What the header's tooltip explains.
+    pub fn help(self) -> &'static str {
+        match self {
+            Column::Uid => "the neuron's index in the subnet",
+            Column::Hotkey => "the hotkey's SS58 address",
+            Column::Stake => "stake the epoch weighs this uid by (alpha + weighted TAO), in units of 10^9 rao",
+            Column::Consensus => "consensus: the stake-weighted κ-median of the weights this uid received",
+            Column::Incentive => "incentive: this uid's share of the miners' emission",
+            Column::Dividends => "dividends: this uid's share of the validators' emission",
+            Column::Emission => "emission of the last epoch, in units of 10^9 rao",
+            Column::ValidatorTrust => "validator trust: how much of this validator's weight survived clipping at consensus",
+            Column::Permit => "holds a validator permit",
+            Column::Active => "set weights within the activity cutoff",
+            Column::LastUpdate => "block of the last weight setting",
+            Column::Axon => "the miner's announced address",
+        }
+    }
+
+    /// The cell text of `row` in this column (the hotkey shortened).
+    pub fn cell(self, row: &Row) -> String {
+        match self {
+            Column::Uid => row.uid.to_string(),
+            Column::Hotkey => row.short_hotkey(),
+            Column::Stake => tokens(row.stake),
+            Column::Consensus => proportion(row.consensus),
+            Column::Incentive => proportion(row.incentive),
+            Column::Dividends => proportion(row.dividends),
+            Column::Emission => tokens(row.emission),
+            Column::ValidatorTrust => proportion(row.validator_trust),
+            Column::Permit => yes_no(row.validator_permit),
+            Column::Active => yes_no(row.active),
+            Column::LastUpdate => row.last_update.to_string(),
+            Column::Axon => row.axon.clone(),
+        }
+    }
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// A u16 proportion as a fraction of 1 with 4 decimals (`65535` → `1.0000`).
+pub fn proportion(value: u16) -> String {
+    format!("{:.4}", f64::from(value) / f64::from(u16::MAX))
+}
+
+/// Rao as whole tokens with 4 decimals (`1_500_000_000` → `1.5000`).
+pub fn tokens(rao: u64) -> String {
+    let whole = rao / 1_000_000_000;
+    let frac = (rao % 1_000_000_000) / 100_000;
+    format!("{whole}.{frac:04}")
+}
+
+/// Sorts `rows` by `column` (ties by uid), descending when asked.
+pub fn sort(rows: &mut [Row], column: Column, descending: bool) {
+    rows.sort_by(|a, b| {
+        let ord = match column {
+            Column::Uid => a.uid.cmp(&b.uid),
+            Column::Hotkey => a.hotkey.cmp(&b.hotkey),
+            Column::Stake => a.stake.cmp(&b.stake),
+            Column::Consensus => a.consensus.cmp(&b.consensus),
+            Column::Incentive => a.incentive.cmp(&b.incentive),
+            Column::Dividends => a.dividends.cmp(&b.dividends),
+            Column::Emission => a.emission.cmp(&b.emission),
+            Column::ValidatorTrust => a.validator_trust.cmp(&b.validator_trust),
+            Column::Permit => a.validator_permit.cmp(&b.validator_permit),
+            Column::Active => a.active.cmp(&b.active),
+            Column::LastUpdate => a.last_update.cmp(&b.last_update),
+            Column::Axon => a.axon.cmp(&b.axon),
+        }
+        .then(a.uid.cmp(&b.uid));
+        if descending {
+            ord.reverse()
+        } else {
+            ord
+        }
+    });
+}
+
+/// What the filter box and its check boxes ask for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Free text: a uid (exact, when it is a number), or part of a hotkey or an axon address (case-insensitive).
+    pub text: String,
+    /// Only validator-permit holders.
+    pub permit_only: bool,
+    /// Only neurons that serve an axon.
+    pub serving_only: bool,
+}
+
+impl Filter {
+    /// True when `row` passes.
+    pub fn accepts(&self, row: &Row) -> bool {
+        if self.permit_only && !row.validator_permit {
+            return false;
+        }
+        if self.serving_only && row.axon.is_empty() {
+            return false;
+        }
+        let text = self.text.trim();
+        if text.is_empty() {
+            return true;
+        }
+        // A number is a uid (SS58 addresses contain digits too).
+        if let Ok(uid) = text.parse::<u16>() {
+            return row.uid == uid;
+        }
+        let needle = text.to_lowercase();
+        row.hotkey.to_lowercase().contains(&needle) || row.axon.contains(&needle)
+    }
+
+    /// The rows that pass, in their order.
+    pub fn apply(&self, rows: &[Row]) -> Vec<Row> {
+        rows.iter().filter(|r| self.accepts(r)).cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bt_core::metagraph::AxonInfo;
+
+    fn neuron(uid: u16, stake: u64, consensus: u16, permit: bool, serving: bool) -> Neuron {
+        Neuron {
+            uid,
+            hotkey: [uid as u8; 32],
+            total_stake: stake,
+            consensus,
+            validator_permit: permit,
+            axon: if serving {
+                AxonInfo {
+                    ip: u128::from(u32::from_be_bytes([10, 0, 0, uid as u8])),
+                    port: 8091,
+                    ip_type: 4,
+                    ..AxonInfo::default()
+                }
+            } else {
+                AxonInfo::default()
+            },
+            ..Neuron::default()
+        }
+    }
+
+    fn sample() -> Vec<Row> {
+        let mg = Metagraph {
+            neurons: vec![
+                neuron(0, 5_000_000_000, 0, true, false),
+                neuron(1, 0, 40_000, false, true),
+                neuron(2, 0, 20_000, false, true),
+                neuron(3, 1_000_000_000, 20_000, true, false),
+            ],
+            ..Metagraph::default()
+        };
+        rows(&mg, |k| format!("5Key{:02}abcdefghijklmnop", k[0]))
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn rows_carry_the_chain_values_and_render_them() {
+        let rows = sample();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[1].axon, "10.0.0.1:8091");
+        assert_eq!(rows[0].axon, "");
+        assert_eq!(Column::Stake.cell(&rows[0]), "5.0000");
+        assert_eq!(Column::Consensus.cell(&rows[1]), "0.6104");
+        assert_eq!(Column::Hotkey.cell(&rows[0]), "5Key00…mnop");
+        assert_eq!(proportion(u16::MAX), "1.0000");
+        assert_eq!(tokens(1_500_000_000), "1.5000");
+        assert_eq!(tokens(123), "0.0000");
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn sorting_is_stable_by_uid_and_reversible() {
+        let mut rows = sample();
+        sort(&mut rows, Column::Consensus, true);
+        assert_eq!(rows.iter().map(|r| r.uid).collect::<Vec<_>>(), [1, 3, 2, 0]);
+        sort(&mut rows, Column::Consensus, false);
+        assert_eq!(rows.iter().map(|r| r.uid).collect::<Vec<_>>(), [0, 2, 3, 1]);
+        sort(&mut rows, Column::Stake, true);
+        assert_eq!(rows[0].uid, 0);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn filter_by_uid_text_and_flags() {
+        let rows = sample();
+        let uids = |f: &Filter| f.apply(&rows).iter().map(|r| r.uid).collect::<Vec<_>>();
+        assert_eq!(uids(&Filter::default()), [0, 1, 2, 3]);
+        let by_uid = Filter {
+            text: "2".into(),
+            ..Filter::default()
+        };
+        assert_eq!(uids(&by_uid), [2]);
+        let by_key = Filter {
+            text: "KEY03".into(),
+            ..Filter::default()
+        };
+        assert_eq!(uids(&by_key), [3]);
+        let by_axon = Filter {
+            text: "10.0.0.".into(),
+            ..Filter::default()
+        };
+        assert_eq!(uids(&by_axon), [1, 2]);
+        let permits = Filter {
+            permit_only: true,
+            ..Filter::default()
+        };
+        assert_eq!(uids(&permits), [0, 3]);
+        let serving = Filter {
+            serving_only: true,
+            ..Filter::default()
+        };
+        assert_eq!(uids(&serving), [1, 2]);
+    }
+}
