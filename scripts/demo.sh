@@ -7,7 +7,7 @@
 #     ../shared/chain/raonet.json or $BT_CHAIN_SPEC) building a block every 2 s, with a
 #     bootstrapped subnet;
 #   - six reference miners of mixed quality (two good, one slow, one wrong, one sending
-#     duplicates, one registered but down) and two validators (`validator run`) that score
+#     duplicates, one answering 500) plus one registered but down, and two validators (`validator run`) that score
 #     them, checkpoint, set weights and read them back;
 #   - the explorer (dist/, served on 127.0.0.1:${BT_DEMO_WEB_PORT:-8080}) reading the chain.
 # Ctrl-C stops everything (validators save their state first).
@@ -58,7 +58,7 @@ rm -rf "$work" && mkdir -p "$work"
 log=$work/localnet.json
 port_base=${BT_DEMO_MINER_PORT:-28091}
 web_port=${BT_DEMO_WEB_PORT:-8080}
-"$bin" localnet --port 0 --wallets "$work/wallets" --miners 6 --validator-stakes 1000,400 \
+"$bin" localnet --port 0 --wallets "$work/wallets" --miners 7 --validator-stakes 1000,400 \
   --tempo 10 --block-time 2 --miner-port-base "$port_base" > "$log" 2> "$work/localnet.log" &
 node=$!
 pids=()
@@ -92,9 +92,9 @@ for m in d["miners"]:
     print(f"  miner     uid {m['uid']}  {m['hotkey']}  axon {m['axon']}")
 PY
 
-echo "== six miners: good, good, slow, wrong, duplicates, and one down (never started)"
-behaviours=("" "" "--delay-ms 4000" "--behaviour wrong" "--behaviour duplicates")
-for i in 0 1 2 3 4; do
+echo "== six miners: good, good, slow, wrong, duplicates, error 500; a seventh is registered but down"
+behaviours=("" "" "--delay-ms 4000" "--behaviour wrong" "--behaviour duplicates" "--behaviour error500")
+for i in 0 1 2 3 4 5; do
   # shellcheck disable=SC2086
   target/release/miner --wallet.path "$work/wallets" --wallet.name "miner-$i" --wallet.hotkey default \
     --axon.ip "127.0.0.$((2 + i))" --axon.port $((port_base + i)) \
@@ -123,7 +123,8 @@ cat <<MSG
   What to look at:
   - the block indicator (top right) ticks every 2 s;
   - within a few rounds the W heatmap fills: two rows (the validators), the good miners
-    (uids ${uids%% *} and the next) darkest, the slow, wrong, duplicating and down miners pale;
+    (uids ${uids%% *} and the next) darkest, the slow, wrong, duplicating, failing and down
+    miners pale;
   - below, the validator view shows each validator's row against consensus, and the what-if
     recomputes consensus, incentive and dividends in the page (bt-core in WebAssembly):
     incentive follows quality there. This chain's runtime (spec 218) runs a mock epoch that

@@ -1,9 +1,10 @@
 //! Chain faults: the node under a running validator is killed and started again from its
 //! database (chopsticks `--db`, same port). The validator keeps running, backs off instead of
 //! spinning while the node is away, reconnects, and sets and verifies weights again on the
-//! restarted chain. Then the subnet raises its weights version key and its weights rate limit
-//! under the running validator: its submissions keep landing, with the new key, no closer
-//! together than the new limit. The figures are printed for RELIABILITY.md.
+//! restarted chain. Then the subnet raises its weights version key, and its weights rate limit,
+//! between a round's metagraph read and its submission: the submission is refused (counted in
+//! `validator_chain_errors`), and a later round lands with the new key, no closer than the new
+//! limit. The figures are printed for RELIABILITY.md.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -90,7 +91,12 @@ fn node_killed_and_restarted_from_its_db() {
     let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
     let netuid = subnet["netuid"].to_string();
     let _miners: Vec<Proc> = (0..2)
-        .map(|i| spawn_miner(&wallets, i, port_base, &endpoint, &netuid, &[]))
+        .map(|i| {
+            // Miner 1 answers after 2.5 s: each round stays open that long between its
+            // metagraph read and its submission, the window the subnet changes below aim at.
+            let flags: &[&str] = if i == 1 { &["--delay-ms", "2500"] } else { &[] };
+            spawn_miner(&wallets, i, port_base, &endpoint, &netuid, flags)
+        })
         .collect();
 
     let log = tmp.path().join("validator.log");
@@ -100,7 +106,7 @@ fn node_killed_and_restarted_from_its_db() {
                 "--neuron.sample_size",
                 "2",
                 "--neuron.timeout",
-                "2",
+                "4",
                 "--neuron.round_interval",
                 "0.5",
                 "--subtensor.timeout",
@@ -162,62 +168,83 @@ fn node_killed_and_restarted_from_its_db() {
     );
     assert!(validator.0.try_wait().unwrap().is_none());
 
-    // The subnet raises its version key (0 → 7) and its rate limit (0 → 6 blocks).
-    const RATE_LIMIT: u64 = 6;
+    // The subnet changes its rules under the running validator, each change timed to land
+    // after a round read the metagraph and before it submits: that submission carries the
+    // old version key, or ignores the new rate limit, and is refused; a later round reads the
+    // change and lands. Each is tried up to three times (the timing is the test's, not the
+    // validator's).
+    const RATE_LIMIT: u64 = 20;
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let chain = Chain::connect(&endpoint, Duration::from_secs(30))
-            .await
-            .expect("connects");
-        let alice = dev_key("//Alice").unwrap();
-        let netuid: u16 = netuid.parse().unwrap();
-        for (call, value) in [
-            ("sudo_set_weights_version_key", 7u64),
-            ("sudo_set_weights_set_rate_limit", RATE_LIMIT),
-        ] {
-            sudo_admin(
-                &chain,
-                &alice,
-                call,
-                vec![
-                    Value::u128(u128::from(netuid)),
-                    Value::u128(u128::from(value)),
-                ],
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{call}: {e}"));
-        }
-    });
+    let chain = rt
+        .block_on(Chain::connect(&endpoint, Duration::from_secs(30)))
+        .expect("connects");
+    let alice = dev_key("//Alice").unwrap();
+    let netuid_n: u128 = netuid.parse().unwrap();
+    let set = |call: &str, value: u64| {
+        rt.block_on(sudo_admin(
+            &chain,
+            &alice,
+            call,
+            vec![Value::u128(netuid_n), Value::u128(u128::from(value))],
+        ))
+        .unwrap_or_else(|e| panic!("{call}: {e}"))
+    };
+    let refused = |kind: &str| -> f64 {
+        http_get(metrics_port.parse().unwrap(), "/metrics")
+            .expect("metrics")
+            .lines()
+            .filter(|l| l.starts_with("validator_chain_errors_total") && l.contains(kind))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .fold(0.0, |a, b| a + b)
+    };
+    let matches = || {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .matches(MATCH)
+            .count()
+    };
+    let in_the_window = || {
+        wait_for_lines(&log, MATCH, matches() + 1, Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(900));
+    };
+
+    let mut key = 6;
+    while refused("VersionKeyTooLow") == 0.0 && key < 9 {
+        key += 1;
+        in_the_window();
+        set("sudo_set_weights_version_key", key);
+        wait_for_lines(&log, MATCH, matches() + 1, Duration::from_secs(120));
+    }
+    let version_refusals = refused("VersionKeyTooLow");
+    assert!(version_refusals >= 1.0, "a stale version key was refused");
+
+    let mut tries = 0;
+    while refused("RateLimited") == 0.0 && tries < 3 {
+        tries += 1;
+        set("sudo_set_weights_set_rate_limit", 0);
+        in_the_window();
+        set("sudo_set_weights_set_rate_limit", RATE_LIMIT);
+        wait_for_lines(&log, MATCH, matches() + 1, Duration::from_secs(120));
+    }
+    let rate_refusals = refused("RateLimited");
+    assert!(
+        rate_refusals >= 1.0,
+        "a submission inside the new rate limit was refused"
+    );
     let changed_at = metagraph(&endpoint, &netuid)["block"].as_u64().unwrap();
-    let matches_then = std::fs::read_to_string(&log)
-        .unwrap()
-        .matches(MATCH)
-        .count();
-    wait_for_lines(&log, MATCH, matches_then + 3, Duration::from_secs(180));
+    wait_for_lines(&log, MATCH, matches() + 2, Duration::from_secs(180));
     let text = std::fs::read_to_string(&log).unwrap();
     let blocks_after: Vec<u64> = match_blocks(&text)
         .into_iter()
         .filter(|&b| b > changed_at)
         .collect();
-    assert!(blocks_after.len() >= 3, "{blocks_after:?}");
     for pair in blocks_after.windows(2) {
         assert!(
             pair[1] - pair[0] >= RATE_LIMIT,
             "weights no closer than the rate limit: {blocks_after:?}"
         );
     }
-    let metrics = http_get(metrics_port.parse().unwrap(), "/metrics").expect("metrics");
-    let refusals: Vec<&str> = metrics
-        .lines()
-        .filter(|l| l.starts_with("validator_chain_errors_total"))
-        .collect();
-    let refused = |kind: &str| {
-        refusals
-            .iter()
-            .filter(|l| l.contains(kind))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .fold(0.0, |a, b| a + b)
-    };
+    assert!(validator.0.try_wait().unwrap().is_none());
     println!(
         "CHAIN_FAULT {}",
         serde_json::json!({
@@ -228,9 +255,10 @@ fn node_killed_and_restarted_from_its_db() {
             "block_after_restart": resumed,
             "seconds_from_node_start_to_verified_weights": to_match.as_secs_f64(),
             "verified_block_after_restart": last_match_block,
-            "verified_blocks_after_version_key_7_and_rate_limit_6": blocks_after,
-            "refused_for_the_rate_limit": refused("RateLimited"),
-            "refused_for_the_version_key": refused("VersionKeyTooLow"),
+            "version_key_now": key,
+            "refused_for_the_version_key_then_landed": version_refusals,
+            "refused_for_the_rate_limit_then_landed": rate_refusals,
+            "verified_blocks_under_rate_limit_20": blocks_after,
         })
     );
 }

@@ -48,6 +48,7 @@ pub fn ValidatorView() -> impl IntoView {
                 <ValidatorPicker id="validator-pick"/>
             </div>
             {move || match row() {
+                None if explorer.metagraph.with(Option::is_none) => ().into_any(),
                 None => view! { <p class="legend">"No validator on this subnet yet."</p> }.into_any(),
                 Some(row) => {
                     let when = if row.last_update == 0 {
