@@ -75,6 +75,14 @@ impl Explorer {
         }
     }
 
+    /// `f` of the selected validator's neuron, if one is selected and in the subnet shown
+    /// (tracked: re-runs when either changes).
+    pub fn with_selected<R>(&self, f: impl FnOnce(&bt_core::metagraph::Neuron) -> R) -> Option<R> {
+        let uid = self.selected.get()?;
+        self.metagraph
+            .with(|m| m.as_ref()?.neurons.iter().find(|n| n.uid == uid).map(f))
+    }
+
     /// The route this state shows (for the URL).
     pub fn route(&self) -> Route {
         Route {

@@ -72,13 +72,9 @@ pub fn WhatIfPanel() -> impl IntoView {
     // The row being edited: the edit, or the selected validator's row on chain.
     let row = move || {
         whatif.weights.get().unwrap_or_else(|| {
-            let uid = explorer.selected.get();
-            explorer.metagraph.with(|m| {
-                m.as_ref()
-                    .and_then(|m| m.neurons.iter().find(|n| Some(n.uid) == uid))
-                    .map(|n| n.weights.clone())
-                    .unwrap_or_default()
-            })
+            explorer
+                .with_selected(|n| n.weights.clone())
+                .unwrap_or_default()
         })
     };
     let set_weight = move |uid: u16, value: u16| {
@@ -88,15 +84,7 @@ pub fn WhatIfPanel() -> impl IntoView {
         edited.sort_unstable();
         whatif.weights.set(Some(edited));
     };
-    let chain_stake = move || {
-        let uid = explorer.selected.get();
-        explorer.metagraph.with(|m| {
-            m.as_ref()
-                .and_then(|m| m.neurons.iter().find(|n| Some(n.uid) == uid))
-                .map(|n| n.total_stake)
-                .unwrap_or(0)
-        })
-    };
+    let chain_stake = move || explorer.with_selected(|n| n.total_stake).unwrap_or(0);
 
     view! {
         <section id="whatif">
