@@ -1,6 +1,14 @@
-//! Bootstrapping a subnet on a local chain with dev keys: create it (owned by //Alice), set
-//! its tempo, commit-reveal and rate limit, seed its pool so that stake yields alpha, register
-//! and stake N validators, register M miners and serve their axons on 127.0.0.x.
+//! Bootstrapping a subnet on a local chain with dev keys, as the 2026 runtime (spec 425, and
+//! 385 before it) wants it:
+//! 1. the subnet, registered with `register_network` by //Alice (the owner coldkey) and
+//!    started with `start_call` (without it the subnet emits nothing);
+//! 2. its hyperparameters in one sudo batch: tempo, commit-reveal and its period, the weights
+//!    rate limit, registration limits, the fewest weights, Yuma3, liquid alpha, the number of
+//!    mechanisms and their emission split; and the chain-wide `StakeThreshold`;
+//! 3. validators registered and staked by //Bob, miners registered by //Charlie, each
+//!    miner's axon served on 127.0.0.x (a sudo batch of `dispatch_as`, one block for all);
+//! 4. blocks built until an epoch has given the staked validators their permits, so that
+//!    they can set weights at once.
 //!
 //! Idempotent: a second run finds the subnet by its owner hotkey and only does what is missing.
 
@@ -17,12 +25,17 @@ use crate::error::ChainError;
 use crate::storage::{Batch, KeyPart, SUBTENSOR};
 use crate::tx::submit;
 
-/// The pool reserves (rao) that make staked TAO yield alpha on spec 218 (1e15 saturates).
-const POOL_RESERVE: u64 = 10_000_000_000_000;
-/// TAO sent to each hotkey so it can pay for serve_axon.
+/// TAO sent to each hotkey so it can pay for its own transactions.
 const HOTKEY_FUNDING: u128 = 1_000 * RAO_PER_TAO as u128;
-/// Rao per TAO.
+/// Rao per TAO (and per alpha).
 pub const RAO_PER_TAO: u64 = 1_000_000_000;
+/// The subnet owner's coldkey: the chain's sudo key.
+pub const OWNER_COLDKEY: &str = "//Alice";
+/// The coldkey that registers and stakes the validators.
+pub const VALIDATOR_COLDKEY: &str = "//Bob";
+/// The coldkey that registers the miners (not the owner's: the chain burns miner incentive
+/// that goes to the owner coldkey's hotkeys).
+pub const MINER_COLDKEY: &str = "//Charlie";
 
 /// What to create.
 #[derive(Debug, Clone)]
@@ -31,6 +44,8 @@ pub struct BootstrapConfig {
     pub tempo: u16,
     /// Commit-reveal on the subnet.
     pub commit_reveal: bool,
+    /// Epochs between a commit and its reveal (`RevealPeriodEpochs`).
+    pub reveal_period: u64,
     /// Blocks between two weight settings of one hotkey.
     pub weights_rate_limit: u64,
     /// The fewest weights per set_weights.
@@ -48,6 +63,20 @@ pub struct BootstrapConfig {
     pub validator_uris: Option<Vec<String>>,
     /// Hotkey URIs for the miners, instead of `//{prefix}-miner-{i}`; one per miner.
     pub miner_uris: Option<Vec<String>>,
+    /// Number of mechanisms (1 or 2 on these runtimes), each with its own W, B and incentive.
+    pub mechanisms: u8,
+    /// The emission split between mechanisms, u16 proportions summing to 65535 (`None`:
+    /// even).
+    pub emission_split: Option<Vec<u16>>,
+    /// Yuma3 bonds and dividends (`Yuma3On`).
+    pub yuma3: bool,
+    /// Liquid alpha (`LiquidAlphaOn`; it acts under Yuma3 only).
+    pub liquid_alpha: bool,
+    /// The chain-wide `StakeThreshold` in rao of stake weight (alpha + TaoWeight × root
+    /// TAO): below it a hotkey may not set weights, and the epoch gives it no stake.
+    pub stake_threshold: u64,
+    /// Build blocks until an epoch has given the staked validators their permits.
+    pub wait_for_permits: bool,
 }
 
 impl Default for BootstrapConfig {
@@ -55,6 +84,7 @@ impl Default for BootstrapConfig {
         Self {
             tempo: 10,
             commit_reveal: false,
+            reveal_period: 1,
             weights_rate_limit: 0,
             min_allowed_weights: 1,
             validator_stakes_tao: vec![1_000, 400],
@@ -63,6 +93,12 @@ impl Default for BootstrapConfig {
             key_prefix: "bt".into(),
             validator_uris: None,
             miner_uris: None,
+            mechanisms: 1,
+            emission_split: None,
+            yuma3: false,
+            liquid_alpha: false,
+            stake_threshold: 10 * RAO_PER_TAO,
+            wait_for_permits: true,
         }
     }
 }
@@ -90,8 +126,14 @@ pub struct Subnet {
     pub netuid: u16,
     /// The node it lives on.
     pub endpoint: String,
-    /// The coldkey that owns everything (//Alice, the local sudo key).
+    /// The runtime's spec_version.
+    pub spec_version: u32,
+    /// The subnet owner's coldkey (//Alice, the local sudo key).
     pub coldkey_uri: String,
+    /// The coldkey of the validators.
+    pub validator_coldkey_uri: String,
+    /// The coldkey of the miners.
+    pub miner_coldkey_uri: String,
     /// The subnet owner's hotkey.
     pub owner: Member,
     /// Validators, in uid order.
@@ -120,7 +162,7 @@ fn account(key: &Keypair) -> Value {
 }
 
 /// A `RuntimeCall` value: `pallet.call(args)`.
-fn runtime_call(pallet: &str, call: &str, args: Vec<Value>) -> Value {
+pub fn runtime_call(pallet: &str, call: &str, args: Vec<Value>) -> Value {
     Value::unnamed_variant(pallet, vec![Value::unnamed_variant(call, args)])
 }
 
@@ -154,8 +196,9 @@ pub async fn sudo_admin(
     .await
 }
 
-/// Runs `call` (a `RuntimeCall` value) through `Sudo.sudo`; `what` names it in errors.
-async fn sudo(
+/// Runs `call` (a `RuntimeCall` value) through `Sudo.sudo`; `what` names it in errors. A
+/// failure inside the sudo call is reported by the module error's name.
+pub async fn sudo(
     chain: &Chain,
     sudo_key: &Keypair,
     call: Value,
@@ -167,79 +210,159 @@ async fn sudo(
         sudo_key,
     )
     .await?;
+    let metadata = chain.at_best().await?.metadata();
     match included.event_fields("Sudo", "Sudid") {
         Some(fields) if fields.first() == Some(&0) => {}
         Some(fields) => {
             return Err(ChainError::Localnet(format!(
-                "sudo {what} failed inside the sudo call (Sudid Err, bytes 0x{})",
-                hex::encode(fields)
+                "sudo {what} failed inside the sudo call: {}",
+                crate::tx::dispatch_error_name(metadata.clone(), fields.get(1..).unwrap_or(&[]))
             )))
         }
         None => return Err(ChainError::Localnet(format!("sudo {what}: no Sudid event"))),
     }
     // A batch reports a failed item as BatchInterrupted while the sudo call itself succeeds.
-    if included
-        .event_fields("Utility", "BatchInterrupted")
-        .is_some()
-    {
+    if let Some(fields) = included.event_fields("Utility", "BatchInterrupted") {
+        // (index: u32, error: DispatchError)
         return Err(ChainError::Localnet(format!(
-            "sudo {what}: an item of the batch failed (BatchInterrupted)"
+            "sudo {what}: an item of the batch failed: {}",
+            crate::tx::dispatch_error_name(metadata, fields.get(4..).unwrap_or(&[]))
         )));
     }
     Ok(())
 }
 
+/// The keys of one bootstrap.
+struct Keys {
+    validator_uris: Vec<String>,
+    miner_uris: Vec<String>,
+    validators: Vec<Keypair>,
+    miners: Vec<Keypair>,
+}
+
+impl Keys {
+    fn new(config: &BootstrapConfig) -> Result<Self, ChainError> {
+        let prefix = &config.key_prefix;
+        let pick = |given: &Option<Vec<String>>, count: usize, role: &str| match given {
+            Some(uris) if uris.len() == count => Ok(uris.clone()),
+            Some(uris) => Err(ChainError::Localnet(format!(
+                "{} {role} keys for {count} {role}s",
+                uris.len()
+            ))),
+            None => Ok((0..count)
+                .map(|i| format!("//{prefix}-{role}-{i}"))
+                .collect()),
+        };
+        let validator_uris = pick(
+            &config.validator_uris,
+            config.validator_stakes_tao.len(),
+            "validator",
+        )?;
+        let miner_uris = pick(&config.miner_uris, usize::from(config.miners), "miner")?;
+        let keys = |uris: &[String]| {
+            uris.iter()
+                .map(|u| dev_key(u))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Self {
+            validators: keys(&validator_uris)?,
+            miners: keys(&miner_uris)?,
+            validator_uris,
+            miner_uris,
+        })
+    }
+}
+
+/// The hyperparameter calls for `netuid` (re-applied on every run: the values are the
+/// config's), for one sudo batch.
+fn hyperparameter_calls(netuid: u16, config: &BootstrapConfig) -> Vec<Value> {
+    let admin = |call: &str, args: Vec<Value>| runtime_call("AdminUtils", call, args);
+    let net = || u(netuid);
+    let split = match &config.emission_split {
+        Some(split) => Value::unnamed_variant(
+            "Some",
+            vec![Value::unnamed_composite(split.iter().map(|&s| u(s)))],
+        ),
+        None => Value::unnamed_variant("None", vec![]),
+    };
+    vec![
+        admin("sudo_set_tempo", vec![net(), u(config.tempo)]),
+        admin(
+            "sudo_set_commit_reveal_weights_enabled",
+            vec![net(), Value::bool(config.commit_reveal)],
+        ),
+        admin(
+            "sudo_set_commit_reveal_weights_interval",
+            vec![net(), u(config.reveal_period)],
+        ),
+        admin(
+            "sudo_set_weights_set_rate_limit",
+            vec![net(), u(config.weights_rate_limit)],
+        ),
+        admin(
+            "sudo_set_max_registrations_per_block",
+            vec![net(), u(256u16)],
+        ),
+        admin(
+            "sudo_set_target_registrations_per_interval",
+            vec![net(), u(256u16)],
+        ),
+        admin(
+            "sudo_set_min_allowed_weights",
+            vec![net(), u(config.min_allowed_weights)],
+        ),
+        admin(
+            "sudo_set_yuma3_enabled",
+            vec![net(), Value::bool(config.yuma3)],
+        ),
+        admin(
+            "sudo_set_liquid_alpha_enabled",
+            vec![net(), Value::bool(config.liquid_alpha)],
+        ),
+        // The uids of all mechanisms together may not exceed the chain's default of 256.
+        admin(
+            "sudo_set_max_allowed_uids",
+            vec![net(), u(256 / u16::from(config.mechanisms.max(1)))],
+        ),
+        admin(
+            "sudo_set_mechanism_count",
+            vec![net(), u(config.mechanisms.max(1))],
+        ),
+        admin("sudo_set_mechanism_emission_split", vec![net(), split]),
+    ]
+}
+
 /// Creates (or completes) the subnet described by `config` on the chain at `chain`.
 pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet, ChainError> {
-    let coldkey_uri = "//Alice".to_string();
-    let alice = dev_key(&coldkey_uri)?;
-    let prefix = &config.key_prefix;
-    let owner_uri = format!("//{prefix}-owner");
+    let alice = dev_key(OWNER_COLDKEY)?;
+    let bob = dev_key(VALIDATOR_COLDKEY)?;
+    let charlie = dev_key(MINER_COLDKEY)?;
+    let owner_uri = format!("//{}-owner", config.key_prefix);
     let owner = dev_key(&owner_uri)?;
-    let validator_uris: Vec<String> = match &config.validator_uris {
-        Some(uris) if uris.len() == config.validator_stakes_tao.len() => uris.clone(),
-        Some(uris) => {
-            return Err(ChainError::Localnet(format!(
-                "{} validator keys for {} stakes",
-                uris.len(),
-                config.validator_stakes_tao.len()
-            )))
-        }
-        None => (0..config.validator_stakes_tao.len())
-            .map(|i| format!("//{prefix}-validator-{i}"))
-            .collect(),
-    };
-    let miner_uris: Vec<String> = match &config.miner_uris {
-        Some(uris) if uris.len() == usize::from(config.miners) => uris.clone(),
-        Some(uris) => {
-            return Err(ChainError::Localnet(format!(
-                "{} miner keys for {} miners",
-                uris.len(),
-                config.miners
-            )))
-        }
-        None => (0..config.miners)
-            .map(|i| format!("//{prefix}-miner-{i}"))
-            .collect(),
-    };
-    let validators = validator_uris
-        .iter()
-        .map(|u| dev_key(u))
-        .collect::<Result<Vec<_>, _>>()?;
-    let miners = miner_uris
-        .iter()
-        .map(|u| dev_key(u))
-        .collect::<Result<Vec<_>, _>>()?;
+    let keys = Keys::new(config)?;
+    let (validators, miners) = (&keys.validators, &keys.miners);
 
-    // 1. The subnet, found by its owner hotkey or created.
+    // 1. The subnet, found by its owner hotkey or created and started. No rate limit on new
+    //    subnets, and no admin freeze window (it would block root's setters for the 10 blocks
+    //    before each epoch, almost a whole tempo here).
     let netuid = match find_subnet(chain, &owner.public_key().0).await? {
         Some(netuid) => netuid,
         None => {
-            sudo_admin(chain, &alice, "sudo_set_network_rate_limit", vec![u(0u64)]).await?;
+            let global = vec![
+                runtime_call("AdminUtils", "sudo_set_network_rate_limit", vec![u(0u64)]),
+                runtime_call("AdminUtils", "sudo_set_admin_freeze_window", vec![u(0u16)]),
+            ];
+            sudo_batch(
+                chain,
+                &alice,
+                global,
+                "network rate limit and freeze window",
+            )
+            .await?;
             let call = subxt::dynamic::tx(
                 SUBTENSOR,
                 "register_network",
-                vec![account(&owner), u(1u16)],
+                call_args(chain, "register_network", vec![account(&owner)]).await?,
             );
             let included = submit(chain, &call, &alice).await?;
             let fields = included
@@ -247,60 +370,37 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
                 .ok_or_else(|| {
                     ChainError::Localnet("register_network emitted no NetworkAdded event".into())
                 })?;
-            u16::from_le_bytes([fields[0], *fields.get(1).unwrap_or(&0)])
+            let netuid = match fields.as_slice() {
+                [a, b, ..] => u16::from_le_bytes([*a, *b]),
+                _ => {
+                    return Err(ChainError::Localnet(
+                        "NetworkAdded carries no netuid".into(),
+                    ))
+                }
+            };
+            let start = subxt::dynamic::tx(SUBTENSOR, "start_call", vec![u(netuid)]);
+            submit(chain, &start, &alice).await?;
+            netuid
         }
     };
 
-    // 2. Hyperparameters (cheap to re-apply; the values are the config's).
-    for (call, args) in [
-        ("sudo_set_tempo", vec![u(netuid), u(config.tempo)]),
-        (
-            "sudo_set_commit_reveal_weights_enabled",
-            vec![u(netuid), Value::bool(config.commit_reveal)],
-        ),
-        (
-            "sudo_set_weights_set_rate_limit",
-            vec![u(netuid), u(config.weights_rate_limit)],
-        ),
-        (
-            "sudo_set_max_registrations_per_block",
-            vec![u(netuid), u(256u16)],
-        ),
-        (
-            "sudo_set_target_registrations_per_interval",
-            vec![u(netuid), u(256u16)],
-        ),
-        (
-            "sudo_set_min_allowed_weights",
-            vec![u(netuid), u(config.min_allowed_weights)],
-        ),
-    ] {
-        sudo_admin(chain, &alice, call, args).await?;
-    }
+    // 2. Hyperparameters, and the chain-wide stake threshold.
+    let mut calls = hyperparameter_calls(netuid, config);
+    calls.push(runtime_call(
+        "AdminUtils",
+        "sudo_set_stake_threshold",
+        vec![u(config.stake_threshold)],
+    ));
+    sudo_batch(chain, &alice, calls, "the subnet's hyperparameters").await?;
 
-    // 3. Pool reserves, so that staked TAO buys alpha at a sane price.
-    let reserves = serde_json::json!({ SUBTENSOR: {
-        "SubnetAlphaIn": [[[netuid], POOL_RESERVE]],
-        "SubnetTAO": [[[netuid], POOL_RESERVE]],
-    }});
-    let state = current_state(chain, netuid, &validators, &miners).await?;
-    if !state.pool_seeded {
-        chain
-            .request::<serde_json::Value>("dev_setStorage", subxt_rpcs::rpc_params![reserves])
-            .await?;
-    }
-
-    // 4. Fund hotkeys that have no balance yet, in one batch.
-    let unfunded: Vec<&Keypair> = validators
+    // 3. Fund hotkeys that have no balance yet, in one batch.
+    let state = current_state(chain, netuid, validators, miners).await?;
+    let transfers: Vec<Value> = validators
         .iter()
-        .chain(&miners)
+        .chain(miners)
         .zip(&state.funded)
-        .filter(|(_, f)| !**f)
-        .map(|(k, _)| k)
-        .collect();
-    let transfers: Vec<Value> = unfunded
-        .iter()
-        .map(|k| {
+        .filter(|(_, funded)| !**funded)
+        .map(|(k, _)| {
             let dest = Value::unnamed_variant("Id", vec![account(k)]);
             runtime_call(
                 "Balances",
@@ -311,32 +411,36 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
         .collect();
     batch_all(chain, &alice, transfers).await?;
 
-    // 5. Register (validators first, so they get the low uids), stake, serve.
-    let registrations: Vec<Value> = validators
-        .iter()
-        .chain(&miners)
-        .zip(&state.registered)
-        .filter(|(_, registered)| !**registered)
-        .map(|(key, _)| runtime_call(SUBTENSOR, "burned_register", vec![u(netuid), account(key)]))
-        .collect();
-    batch_all(chain, &alice, registrations).await?;
-    for ((key, tao), staked) in validators
+    // 4. Register (validators first, so they get the low uids), stake, serve.
+    let register = |keys: &[Keypair], done: &[bool]| -> Vec<Value> {
+        keys.iter()
+            .zip(done)
+            .filter(|(_, registered)| !**registered)
+            .map(|(key, _)| {
+                runtime_call(SUBTENSOR, "burned_register", vec![u(netuid), account(key)])
+            })
+            .collect()
+    };
+    let nv = validators.len();
+    batch_all(chain, &bob, register(validators, &state.registered[..nv])).await?;
+    batch_all(chain, &charlie, register(miners, &state.registered[nv..])).await?;
+    let stakes: Vec<Value> = validators
         .iter()
         .zip(&config.validator_stakes_tao)
         .zip(&state.staked)
-    {
-        if !staked {
-            let call = subxt::dynamic::tx(
+        .filter(|(_, staked)| !**staked)
+        .map(|((key, tao), _)| {
+            runtime_call(
                 SUBTENSOR,
                 "add_stake",
                 vec![account(key), u(netuid), u(tao.saturating_mul(RAO_PER_TAO))],
-            );
-            submit(chain, &call, &alice).await?;
-        }
-    }
+            )
+        })
+        .collect();
+    batch_all(chain, &bob, stakes).await?;
     // Each miner's serve_axon is dispatched with that miner's own signed origin, all in one
     // block: sudo(Utility.batch_all([dispatch_as(Signed(miner), serve_axon(..)), ..])). One by
-    // one, a 256-uid subnet would need 253 blocks of several seconds each under chopsticks.
+    // one, a 256-uid subnet would need 253 blocks.
     let serves: Vec<Value> = miners
         .iter()
         .zip(&state.served)
@@ -366,22 +470,22 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
         })
         .collect();
     for chunk in serves.chunks(64) {
-        let batch = runtime_call(
-            "Utility",
-            "batch_all",
-            vec![Value::unnamed_composite(chunk.to_vec())],
-        );
-        sudo(
+        sudo_batch(
             chain,
             &alice,
-            batch,
+            chunk.to_vec(),
             "Utility.batch_all(dispatch_as(serve_axon))",
         )
         .await?;
     }
 
+    // 5. Permits: an epoch gives them to the staked validators above the threshold.
+    if config.wait_for_permits {
+        wait_for_permits(chain, netuid, config).await?;
+    }
+
     // 6. Report what is on chain now.
-    let state = current_state(chain, netuid, &validators, &miners).await?;
+    let state = current_state(chain, netuid, validators, miners).await?;
     let missing = |what: &str, flags: &[bool]| -> Result<(), ChainError> {
         match flags.iter().filter(|f| !**f).count() {
             0 => Ok(()),
@@ -406,11 +510,13 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
         axon,
         alpha_stake: state.alpha[i],
     };
-    let nv = validators.len();
     Ok(Subnet {
         netuid,
         endpoint: chain.endpoint().to_string(),
-        coldkey_uri,
+        spec_version: chain.at_best().await?.spec_version(),
+        coldkey_uri: OWNER_COLDKEY.into(),
+        validator_coldkey_uri: VALIDATOR_COLDKEY.into(),
+        miner_coldkey_uri: MINER_COLDKEY.into(),
         owner: Member {
             uri: owner_uri,
             hotkey: ss58(&owner),
@@ -418,15 +524,17 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
             axon: String::new(),
             alpha_stake: 0,
         },
-        validators: validator_uris
+        validators: keys
+            .validator_uris
             .iter()
-            .zip(&validators)
+            .zip(validators)
             .enumerate()
             .map(|(i, (u, k))| member(u, k, i, String::new()))
             .collect(),
-        miners: miner_uris
+        miners: keys
+            .miner_uris
             .iter()
-            .zip(&miners)
+            .zip(miners)
             .enumerate()
             .map(|(i, (u, k))| {
                 let (ip, port) = miner_address(config, i);
@@ -434,6 +542,72 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
             })
             .collect(),
     })
+}
+
+/// `calls` in one `sudo(Utility.batch_all(calls))`.
+async fn sudo_batch(
+    chain: &Chain,
+    alice: &Keypair,
+    calls: Vec<Value>,
+    what: &str,
+) -> Result<(), ChainError> {
+    if calls.is_empty() {
+        return Ok(());
+    }
+    let batch = runtime_call(
+        "Utility",
+        "batch_all",
+        vec![Value::unnamed_composite(calls)],
+    );
+    sudo(chain, alice, batch, what).await
+}
+
+/// `base` completed with the defaults of arguments a runtime added after them (e.g. an older
+/// `register_network(hotkey, mechid)`), from the call's metadata.
+async fn call_args(
+    chain: &Chain,
+    call: &str,
+    mut base: Vec<Value>,
+) -> Result<Vec<Value>, ChainError> {
+    let metadata = chain.at_best().await?.metadata();
+    let fields = metadata
+        .pallet_by_name(SUBTENSOR)
+        .and_then(|p| p.call_variant_by_name(call))
+        .map(|v| v.fields.len())
+        .ok_or_else(|| ChainError::Unsupported {
+            item: format!("{SUBTENSOR}.{call}"),
+        })?;
+    while base.len() < fields {
+        base.push(u(1u8));
+    }
+    base.truncate(fields);
+    Ok(base)
+}
+
+/// Builds blocks until every validator staked above the threshold holds a permit (an epoch
+/// has run since the stake was added), at most three tempos.
+async fn wait_for_permits(
+    chain: &Chain,
+    netuid: u16,
+    config: &BootstrapConfig,
+) -> Result<(), ChainError> {
+    let limit = 3 * (u64::from(config.tempo) + 2);
+    for _ in 0..=limit {
+        let mg = crate::metagraph::sync(chain, netuid, None).await?;
+        let waiting = mg.neurons.iter().any(|n| {
+            n.uid != mg.owner_uid.unwrap_or(u16::MAX)
+                && n.total_stake >= config.stake_threshold.max(1)
+                && !n.validator_permit
+        });
+        if !waiting {
+            return Ok(());
+        }
+        crate::localnet::new_block(chain).await?;
+    }
+    Err(ChainError::Localnet(format!(
+        "no epoch gave the staked validators a permit within {limit} blocks (tempo {})",
+        config.tempo
+    )))
 }
 
 /// Miner i's axon: 127.0.0.(2 + i) (the runtime refuses 127.0.0.1) and its port.
@@ -469,7 +643,6 @@ async fn find_subnet(chain: &Chain, owner_hotkey: &[u8; 32]) -> Result<Option<u1
 
 /// What already exists, per key (validators then miners).
 struct State {
-    pool_seeded: bool,
     owner_uid: Option<u16>,
     funded: Vec<bool>,
     registered: Vec<bool>,
@@ -487,7 +660,6 @@ async fn current_state(
 ) -> Result<State, ChainError> {
     let at = chain.at_best().await?;
     let mut b = Batch::new(&at);
-    let pool = b.add("SubnetAlphaIn", &[KeyPart::U16(netuid)])?;
     let owner_hk = b.add("SubnetOwnerHotkey", &[KeyPart::U16(netuid)])?;
     let mut idx = Vec::new();
     for key in validators.iter().chain(miners) {
@@ -523,7 +695,6 @@ async fn current_state(
         owner_uid = Some(uid);
     }
     let mut state = State {
-        pool_seeded: v.get::<u64>(pool)? >= POOL_RESERVE / 2,
         owner_uid,
         funded,
         registered: Vec::new(),

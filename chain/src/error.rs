@@ -37,6 +37,16 @@ pub enum ChainError {
         /// The block read.
         block: u64,
     },
+    /// The subnet has fewer mechanisms than the one asked for.
+    #[error("subnet {netuid} has {count} mechanism(s), so there is no mechanism {mecid}: use --mechid 0..{count}")]
+    NoSuchMechanism {
+        /// The subnet.
+        netuid: u16,
+        /// The mechanism asked for.
+        mecid: u8,
+        /// How many it has.
+        count: u8,
+    },
     /// The runtime lacks a storage item, call or runtime API this crate needs.
     #[error("this runtime has no {item}: the node runs an unsupported subtensor version")]
     Unsupported {
@@ -91,8 +101,20 @@ pub enum TxError {
     #[error("stale nonce: another transaction from this key landed first; resubmit (the nonce is re-read)")]
     StaleNonce,
     /// `NotEnoughStakeToSetWeights` (or the pool's StakeAmountTooLow).
-    #[error("not enough stake to set weights: the hotkey's stake is below the chain's weights minimum stake")]
+    #[error("not enough stake to set weights: the hotkey's stake weight (alpha + TaoWeight × root TAO) is below the chain's StakeThreshold; add stake")]
     NotEnoughStake,
+    /// `MechanismDoesNotExist`.
+    #[error("this subnet has no such mechanism: check --mechid against the subnet's mechanism count (validator metagraph shows it)")]
+    NoSuchMechanism,
+    /// `IncorrectCommitRevealVersion`.
+    #[error("the chain expects another commit-reveal version (CommitRevealWeightsVersion): the validator reads it each round; upgrade it if the chain moved past what it supports")]
+    CommitRevealVersion,
+    /// `InvalidRevealRound` (or the pool's code 15): the drand round is already stored.
+    #[error("the commit's drand reveal round is in the past (below Drand::LastStoredRound): the reveal round is recomputed from the chain's schedule on the next attempt")]
+    InvalidRevealRound,
+    /// `TooManyUnrevealedCommits`.
+    #[error("too many unrevealed commits from this hotkey (10 per epoch): wait for the chain to reveal them")]
+    TooManyUnrevealedCommits,
     /// A reveal that matches no commit, or comes at the wrong time.
     #[error(
         "reveal refused ({0}): the commit is missing, expired, or its reveal epoch has not come"
@@ -124,6 +146,10 @@ impl TxError {
             "CommitRevealEnabled" => Self::CommitRevealEnabled,
             "CommitRevealDisabled" => Self::CommitRevealDisabled,
             "NotEnoughStakeToSetWeights" => Self::NotEnoughStake,
+            "MechanismDoesNotExist" => Self::NoSuchMechanism,
+            "IncorrectCommitRevealVersion" => Self::CommitRevealVersion,
+            "InvalidRevealRound" => Self::InvalidRevealRound,
+            "TooManyUnrevealedCommits" => Self::TooManyUnrevealedCommits,
             "InvalidRevealCommitHashNotMatch"
             | "NoWeightsCommitFound"
             | "ExpiredWeightCommit"
@@ -143,13 +169,18 @@ impl TxError {
         if lower.contains("stale") || lower.contains("outdated") {
             return Self::StaleNonce;
         }
-        // Subtensor's CustomTransactionError codes (SubtensorSignedExtension).
+        // Subtensor's CustomTransactionError codes (its transaction extension), the same
+        // numbers on spec 385 and 425.
         let code = custom_code(&lower);
         match code {
             Some(1) => Self::NotEnoughStake,
             Some(6) => Self::RateLimited,
+            Some(15) => Self::InvalidRevealRound,
+            Some(16) => Self::Reveal("NoWeightsCommitFound (pool code 16)".into()),
+            Some(17) => {
+                Self::Reveal("RevealTooEarly: not in the reveal epoch (pool code 17)".into())
+            }
             Some(19) => Self::NotRegistered,
-            Some(c @ 15..=17) => Self::Reveal(format!("pool code {c}")),
             _ => Self::Other(message.to_string()),
         }
     }

@@ -7,6 +7,7 @@
 //! - [`metagraph`]: one subnet at one block, in three round trips;
 //! - [`tx`]: signed submission and inclusion, with typed errors;
 //! - [`weights`]: set_weights, commit/reveal v2, and the read-back that proves weights landed;
+//! - [`view`]: the metagraph as people read it (SS58 keys, units, the SDK's field names);
 //! - [`blocks`]: new heads with reconnect and backoff;
 //! - [`localnet`], [`bootstrap`] (native): a chopsticks node and a dev subnet for tests and demos.
 
@@ -20,6 +21,7 @@ pub mod localnet;
 pub mod metagraph;
 pub mod storage;
 pub mod tx;
+pub mod view;
 pub mod weights;
 
 pub use client::{resolve_endpoint, Chain};

@@ -1,12 +1,17 @@
 //! A local subtensor node: chopsticks executing the real runtime from a chain spec, started on
 //! a free loopback port and stopped when its [`Localnet`] guard drops.
 //!
-//! The genesis in `raonet.json` has no `Timestamp.Now`, so chopsticks reads the wall clock
-//! twice for block #1 (Aura slot, timestamp inherent); across a slot boundary block #1 fails.
-//! We start from a copy of the spec whose genesis holds a fixed `Timestamp.Now`, which makes
-//! block #1 deterministic. (Importing it as storage instead is too late: block #1 is built
-//! from the wall clock first, and block #2's slot then goes backwards.)
+//! The chain specs are vendored in `chain/specs/` (gzipped raw specs of subtensor built from
+//! source, see `docs/chain-specs.md`): spec 425 is the default, spec 385 the generation
+//! before. A vendored spec is checked against its recorded sha256 when it is loaded.
+//!
+//! The genesis has no `Timestamp.Now`, so chopsticks would read the wall clock twice for
+//! block #1 (Aura slot, timestamp inherent); across a slot boundary block #1 fails. We start
+//! from a copy of the spec whose genesis holds a fixed `Timestamp.Now`, which makes block #1
+//! deterministic. (Importing it as storage instead is too late: block #1 is built from the
+//! wall clock first, and block #2's slot then goes backwards.)
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -20,15 +25,55 @@ use crate::error::ChainError;
 /// 2025-01-01T00:00:00Z in ms: the genesis time we give the chain.
 const GENESIS_TIMESTAMP_MS: u64 = 1_735_689_600_000;
 
+/// A chain spec this repository carries in `chain/specs/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VendoredSpec {
+    /// The runtime's spec_version, which also names it (`--chain-spec 425`).
+    pub spec_version: u32,
+    /// The gzipped file in `chain/specs/`.
+    pub file: &'static str,
+    /// sha256 of the uncompressed JSON, as recorded when it was built.
+    pub sha256: &'static str,
+    /// Where it was built from.
+    pub provenance: &'static str,
+}
+
+/// The chain specs in `chain/specs/`: the default first.
+pub const VENDORED_SPECS: &[VendoredSpec] = &[
+    VendoredSpec {
+        spec_version: 425,
+        file: "subtensor-425.json.gz",
+        sha256: "2c96e75e1938903506d0984ccd0f6a3ab3481b2821e7e4fd91090ff85d06b896",
+        provenance: "opentensor/subtensor main 14bc6f9f9 (2026-06-30)",
+    },
+    VendoredSpec {
+        spec_version: 385,
+        file: "subtensor-385.json.gz",
+        sha256: "253aefe28a54acf5a82801ac9e8678ea46f664d74c39dd98ac5cc90ad42e38f2",
+        provenance: "opentensor/subtensor b59e6683e (2026-03-18)",
+    },
+];
+
+impl VendoredSpec {
+    /// The vendored spec named by `name` (`425`, `385`), if any.
+    pub fn by_name(name: &str) -> Option<&'static VendoredSpec> {
+        let version: u32 = name.trim().trim_start_matches("spec").parse().ok()?;
+        VENDORED_SPECS.iter().find(|s| s.spec_version == version)
+    }
+
+    /// Its path in the checkout at `repo`.
+    pub fn path(&self, repo: &Path) -> PathBuf {
+        repo.join("chain").join("specs").join(self.file)
+    }
+}
+
 /// Where the node's inputs are.
 #[derive(Debug, Clone)]
 pub struct LocalnetConfig {
     /// The chopsticks executable (`node_modules/.bin/chopsticks`).
     pub chopsticks: PathBuf,
-    /// The raw chain spec (`../shared/chain/raonet.json`).
+    /// The raw chain spec: JSON, or gzipped JSON (`.gz`), such as `chain/specs/subtensor-425.json.gz`.
     pub chain_spec: PathBuf,
-    /// The dev-accounts storage file (sudo key and balances).
-    pub dev_accounts: PathBuf,
     /// The port (0 = any free one).
     pub port: u16,
     /// How long to wait for the node to be ready.
@@ -40,22 +85,27 @@ pub struct LocalnetConfig {
 
 impl LocalnetConfig {
     /// The defaults for a checkout at `repo`: chopsticks from `repo/node_modules`, the chain
-    /// spec from `BT_CHAIN_SPEC` or `repo/../shared/chain/raonet.json`.
+    /// spec from `BT_CHAIN_SPEC` (a path, or `425` / `385` for a vendored one) or else the
+    /// vendored spec 425.
     pub fn for_repo(repo: &Path) -> Self {
-        let shared = repo.join("..").join("shared").join("chain");
-        let chain_spec = std::env::var_os("BT_CHAIN_SPEC")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| shared.join("raonet.json"));
-        let dev_accounts = std::env::var_os("BT_DEV_ACCOUNTS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| shared.join("dev-accounts.json"));
+        let chain_spec = match std::env::var("BT_CHAIN_SPEC") {
+            Ok(value) if !value.trim().is_empty() => Self::spec_path(repo, &value),
+            _ => VENDORED_SPECS[0].path(repo),
+        };
         Self {
             chopsticks: repo.join("node_modules").join(".bin").join("chopsticks"),
             chain_spec,
-            dev_accounts,
             port: 0,
             ready_timeout: Duration::from_secs(120),
             db: None,
+        }
+    }
+
+    /// The spec file `value` names: a vendored spec's version (`425`, `385`) or a path.
+    pub fn spec_path(repo: &Path, value: &str) -> PathBuf {
+        match VendoredSpec::by_name(value) {
+            Some(spec) => spec.path(repo),
+            None => PathBuf::from(value),
         }
     }
 
@@ -85,10 +135,9 @@ impl Localnet {
                 "chopsticks (run `npm ci` in the repository)",
                 &config.chopsticks,
             ),
-            ("the chain spec (set BT_CHAIN_SPEC)", &config.chain_spec),
             (
-                "the dev accounts file (set BT_DEV_ACCOUNTS)",
-                &config.dev_accounts,
+                "the chain spec (BT_CHAIN_SPEC: a path, or 425 / 385 for a vendored one)",
+                &config.chain_spec,
             ),
         ] {
             if !path.exists() {
@@ -104,13 +153,6 @@ impl Localnet {
             .map_err(|e| ChainError::Localnet(format!("cannot create a temporary folder: {e}")))?;
         let spec = workdir.path().join("chain-spec.json");
         write_spec_with_genesis_time(&config.chain_spec, &spec)?;
-        let storage = workdir.path().join("storage.json");
-        std::fs::copy(&config.dev_accounts, &storage).map_err(|e| {
-            ChainError::Localnet(format!(
-                "cannot copy {}: {e}",
-                config.dev_accounts.display()
-            ))
-        })?;
         let log_path = workdir.path().join("chopsticks.log");
 
         let mut command = Command::new(&config.chopsticks);
@@ -133,8 +175,6 @@ impl Localnet {
                 "--build-block-mode",
                 "Instant",
             ])
-            .arg("--import-storage")
-            .arg(&storage)
             .args(db_args(config.db.as_deref(), workdir.path())?)
             .current_dir(workdir.path())
             .stdin(Stdio::null())
@@ -233,10 +273,38 @@ impl Localnet {
 const TIMESTAMP_NOW_KEY: &str =
     "0xf0c365c3cf59d671eb72da0e7a4113c49f1f0515f462cdcf84e0f1d6045dfcbb";
 
-/// Copies the raw chain spec at `spec` to `out` with a fixed genesis `Timestamp.Now`.
+/// Reads the raw chain spec at `spec` (gunzipping a `.gz`), and checks a vendored one against
+/// its recorded sha256 (a spec of another name is used as it is).
+pub fn read_spec(spec: &Path) -> Result<String, ChainError> {
+    let bad = |what: String| ChainError::Localnet(format!("{}: {what}", spec.display()));
+    let raw = std::fs::read(spec).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let text = if spec.extension().is_some_and(|e| e == "gz") {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(raw.as_slice())
+            .read_to_string(&mut text)
+            .map_err(|e| bad(format!("not a gzipped text file: {e}")))?;
+        text
+    } else {
+        String::from_utf8(raw).map_err(|e| bad(format!("not UTF-8: {e}")))?
+    };
+    let name = spec.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if let Some(known) = VENDORED_SPECS.iter().find(|s| s.file == name) {
+        use sha2::Digest;
+        let found = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+        if found != known.sha256 {
+            return Err(bad(format!(
+                "sha256 of the JSON is {found}, but spec {} ({}) was recorded as {}: the file is damaged or was replaced; restore it with git checkout",
+                known.spec_version, known.provenance, known.sha256
+            )));
+        }
+    }
+    Ok(text)
+}
+
+/// Copies the raw chain spec at `spec` to `out` (plain JSON) with a fixed genesis `Timestamp.Now`.
 fn write_spec_with_genesis_time(spec: &Path, out: &Path) -> Result<(), ChainError> {
     let bad = |what: String| ChainError::Localnet(format!("{}: {what}", spec.display()));
-    let text = std::fs::read_to_string(spec).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let text = read_spec(spec)?;
     let mut value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
     let top = value
@@ -331,13 +399,54 @@ fn db_args(db: Option<&Path>, workdir: &Path) -> Result<Vec<std::ffi::OsString>,
 /// Builds one block now (chopsticks' `dev_newBlock`): a local chain only builds blocks when
 /// a transaction arrives or when asked.
 pub async fn new_block(chain: &Chain) -> Result<(), ChainError> {
+    new_blocks(chain, 1).await
+}
+
+/// Writes storage directly (chopsticks' `dev_setStorage`), e.g.
+/// `{"SubtensorModule": {"MaxWeightsLimit": [[[2], 20000]]}}`: for what no extrinsic can set
+/// on today's runtime, such as drand pulses on a chain without an offchain worker.
+pub async fn set_storage(chain: &Chain, values: serde_json::Value) -> Result<(), ChainError> {
+    let _: serde_json::Value = chain
+        .request("dev_setStorage", subxt_rpcs::rpc_params![values])
+        .await?;
+    Ok(())
+}
+
+/// Builds `count` blocks now, in one request.
+pub async fn new_blocks(chain: &Chain, count: u32) -> Result<(), ChainError> {
     let _: serde_json::Value = chain
         .request(
             "dev_newBlock",
-            subxt_rpcs::rpc_params![serde_json::json!({ "count": 1 })],
+            subxt_rpcs::rpc_params![serde_json::json!({ "count": count })],
         )
         .await?;
     Ok(())
+}
+
+/// Builds blocks until subnet `netuid` has run `epochs` more epochs (its last-epoch block
+/// moved that many times), at most `epochs × (tempo + 2)` blocks; returns the epoch blocks.
+pub async fn run_epochs(chain: &Chain, netuid: u16, epochs: usize) -> Result<Vec<u64>, ChainError> {
+    let mut seen = Vec::new();
+    let mut last = crate::metagraph::sync(chain, netuid, None).await?;
+    let limit = epochs * (usize::from(last.hyperparams.tempo) + 2);
+    for _ in 0..limit {
+        if seen.len() >= epochs {
+            break;
+        }
+        new_block(chain).await?;
+        let now = crate::metagraph::sync(chain, netuid, None).await?;
+        if now.schedule.last_epoch_block != last.schedule.last_epoch_block {
+            seen.push(now.schedule.last_epoch_block);
+        }
+        last = now;
+    }
+    if seen.len() < epochs {
+        return Err(ChainError::Localnet(format!(
+            "subnet {netuid} ran {} of {epochs} epochs in {limit} blocks",
+            seen.len()
+        )));
+    }
+    Ok(seen)
 }
 
 #[cfg(test)]
@@ -353,6 +462,52 @@ mod tests {
             Some(9944)
         );
         assert_eq!(listening_port("new head #1"), None);
+    }
+
+    #[test]
+    fn vendored_specs_load_and_match_their_checksums() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for spec in VENDORED_SPECS {
+            let text = read_spec(&spec.path(&repo)).expect("a vendored spec loads");
+            assert!(
+                text.contains("\"raw\""),
+                "spec {} is a raw spec",
+                spec.spec_version
+            );
+        }
+        assert_eq!(VendoredSpec::by_name("425"), Some(&VENDORED_SPECS[0]));
+        assert_eq!(
+            VendoredSpec::by_name("spec385").map(|s| s.spec_version),
+            Some(385)
+        );
+        assert_eq!(VendoredSpec::by_name("218"), None);
+        assert_eq!(
+            LocalnetConfig::spec_path(&repo, "/x/y.json"),
+            PathBuf::from("/x/y.json")
+        );
+    }
+
+    #[test]
+    fn a_damaged_vendored_spec_is_refused() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VENDORED_SPECS[0].file);
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(br#"{"genesis":{"raw":{"top":{}}}}"#).unwrap();
+        gz.finish().unwrap();
+        let err = read_spec(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("sha256") && err.contains("git checkout"),
+            "{err}"
+        );
+        std::fs::write(&path, b"not gzip").unwrap();
+        assert!(read_spec(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("gzipped"));
     }
 
     #[test]

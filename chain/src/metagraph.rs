@@ -1,13 +1,29 @@
-//! Metagraph sync: one subnet at one block, read from storage in three batched round trips
-//! (subnet vectors and hyperparameters; per-uid keys, weights, bonds, registrations;
-//! per-hotkey owners, axons and stake).
+//! Metagraph sync: one subnet at one block, every mechanism, in two round trips:
+//! 1. the runtime API `SubnetInfoRuntimeApi.get_subnet_state` (hotkeys, coldkeys and the
+//!    stake exactly as the epoch counts it, inherited through child keys) together with one
+//!    batched storage read of the subnet's vectors, hyperparameters, schedule and each
+//!    mechanism's incentive and activity;
+//! 2. one batched read per uid and hotkey: each mechanism's weights and bonds, axons, and the
+//!    unrevealed commits the epoch masks by.
+//!
+//! Items that only some runtimes have (Rank and Trust up to spec 385; `LastEpochBlock`,
+//! `SubnetEpochIndex` and `ActivityCutoffFactorMilli` from spec 423) are read when the
+//! runtime's metadata declares them, so the same code reads finney, testnet and both local
+//! runtimes.
 
-use bt_core::metagraph::{AxonInfo, Hyperparams, Metagraph, Neuron};
+use bt_core::metagraph::{
+    storage_index, AxonInfo, EpochSchedule, Hyperparams, Mechanism, Metagraph, Neuron,
+    PendingCommit,
+};
 use scale_decode::DecodeAsType;
+use subxt::utils::AccountId32;
 
-use crate::client::Chain;
+use crate::client::{with_timeout, Chain};
 use crate::error::ChainError;
-use crate::storage::{AtBlock, Batch, KeyPart};
+use crate::storage::{AtBlock, Batch, KeyPart, Values};
+
+/// The most mechanisms a subnet can have (`MAX_MECHANISM_COUNT_PER_SUBNET`).
+pub const MAX_MECHANISMS: u8 = 16;
 
 /// `AxonInfo` as stored; the placeholders are skipped.
 #[derive(Debug, Default, DecodeAsType)]
@@ -18,6 +34,30 @@ struct StoredAxon {
     port: u16,
     ip_type: u8,
     protocol: u8,
+}
+
+/// The fields of `get_subnet_state`'s `SubnetState` this sync uses (the others are skipped).
+#[derive(Debug, DecodeAsType)]
+struct SubnetState {
+    hotkeys: Vec<AccountId32>,
+    coldkeys: Vec<AccountId32>,
+    active: Vec<bool>,
+    validator_permit: Vec<bool>,
+    emission: Vec<u64>,
+    dividends: Vec<u16>,
+    consensus: Vec<u16>,
+    block_at_registration: Vec<u64>,
+    alpha_stake: Vec<u64>,
+    tao_stake: Vec<u64>,
+    total_stake: Vec<u64>,
+}
+
+/// The hyperparameters the runtime reports through `get_subnet_hyperparams_v2` that storage
+/// cannot tell: the max weight limit is a constant in today's runtimes, whatever the dead
+/// `MaxWeightsLimit` item stores.
+#[derive(Debug, DecodeAsType)]
+struct ReportedHyperparams {
+    max_weights_limit: u16,
 }
 
 /// The netuids that exist at the best block, ascending.
@@ -39,142 +79,409 @@ pub async fn subnets(chain: &Chain) -> Result<Vec<u16>, ChainError> {
     Ok(out)
 }
 
-/// Reads subnet `netuid` at block `block` (the best block when `None`).
+/// Reads subnet `netuid` at block `block` (the best block when `None`), its neurons showing
+/// mechanism 0.
 pub async fn sync(chain: &Chain, netuid: u16, block: Option<u64>) -> Result<Metagraph, ChainError> {
+    sync_mechanism(chain, netuid, 0, block).await
+}
+
+/// Reads subnet `netuid` at block `block` (the best block when `None`), its neurons showing
+/// mechanism `mecid`.
+pub async fn sync_mechanism(
+    chain: &Chain,
+    netuid: u16,
+    mecid: u8,
+    block: Option<u64>,
+) -> Result<Metagraph, ChainError> {
     let at = match block {
         Some(b) => chain.at_number(b).await?,
         None => chain.at_best().await?,
     };
-    sync_at(chain, &at, netuid).await
+    sync_at(chain, &at, netuid, mecid).await
 }
 
-/// Reads subnet `netuid` at the block `at` is pinned to.
-pub async fn sync_at(chain: &Chain, at: &AtBlock, netuid: u16) -> Result<Metagraph, ChainError> {
+/// Reads subnet `netuid` at the block `at` is pinned to, its neurons showing mechanism `mecid`.
+pub async fn sync_at(
+    chain: &Chain,
+    at: &AtBlock,
+    netuid: u16,
+    mecid: u8,
+) -> Result<Metagraph, ChainError> {
     let block = at.block_number();
-    let net = [KeyPart::U16(netuid)];
 
-    // Round trip 1: existence, size, per-uid vectors, hyperparameters.
+    // Round trip 1: the runtime API and the subnet's own storage, concurrently.
     let mut b = Batch::new(at);
-    let added = b.add("NetworksAdded", &net)?;
-    let size = b.add("SubnetworkN", &net)?;
-    let vec_u16 = |b: &mut Batch, item| b.add_optional(item, &net);
-    let (rank, trust, consensus, incentive, dividends, vtrust, pruning) = (
-        vec_u16(&mut b, "Rank")?,
-        vec_u16(&mut b, "Trust")?,
-        b.add("Consensus", &net)?,
-        b.add("Incentive", &net)?,
-        b.add("Dividends", &net)?,
-        b.add("ValidatorTrust", &net)?,
-        vec_u16(&mut b, "PruningScores")?,
+    let first = FirstRead::add(&mut b, netuid)?;
+    let api = subxt::dynamic::runtime_api_call::<_, Option<SubnetState>>(
+        "SubnetInfoRuntimeApi",
+        "get_subnet_state",
+        (netuid,),
     );
-    let active = b.add("Active", &net)?;
-    let emission = b.add("Emission", &net)?;
-    let last_update = b.add("LastUpdate", &net)?;
-    let permit = b.add("ValidatorPermit", &net)?;
-    let tao_weight = b.add_optional("TaoWeight", &[KeyPart::U16(0)])?;
-    let last_step = b.add_optional("LastMechansimStepBlock", &net)?;
-    let hp = HyperIndex::add(&mut b, netuid)?;
-    let v = b.fetch(chain).await?;
-    if !v.get::<bool>(added)? {
+    let has_hyperparams_api = at
+        .metadata_ref()
+        .runtime_api_trait_by_name("SubnetInfoRuntimeApi")
+        .and_then(|t| t.method_by_name("get_subnet_hyperparams_v2"))
+        .is_some();
+    let hyper_api = subxt::dynamic::runtime_api_call::<_, Option<ReportedHyperparams>>(
+        "SubnetInfoRuntimeApi",
+        "get_subnet_hyperparams_v2",
+        (netuid,),
+    );
+    let runtime_apis = at.runtime_apis();
+    let (values, state, reported) = futures::join!(
+        b.fetch(chain),
+        with_timeout(
+            "reading SubnetInfoRuntimeApi.get_subnet_state",
+            chain.timeout(),
+            runtime_apis.call(api)
+        ),
+        async {
+            if has_hyperparams_api {
+                with_timeout(
+                    "reading SubnetInfoRuntimeApi.get_subnet_hyperparams_v2",
+                    chain.timeout(),
+                    runtime_apis.call(hyper_api),
+                )
+                .await
+            } else {
+                Ok(None)
+            }
+        }
+    );
+    let values = values?;
+    if !values.get::<bool>(first.added)? {
         return Err(ChainError::NoSuchSubnet { netuid, block });
     }
-    let n = usize::from(v.get::<u16>(size)?);
-    let column_u16 = |i: Option<usize>| -> Result<Vec<u16>, ChainError> { v.get_or(i, Vec::new()) };
-    let (rank, trust, pruning) = (column_u16(rank)?, column_u16(trust)?, column_u16(pruning)?);
-    let consensus: Vec<u16> = v.get(consensus)?;
-    let incentive: Vec<u16> = v.get(incentive)?;
-    let dividends: Vec<u16> = v.get(dividends)?;
-    let vtrust: Vec<u16> = v.get(vtrust)?;
-    let active: Vec<bool> = v.get(active)?;
-    let emission: Vec<u64> = v.get(emission)?;
-    let last_update: Vec<u64> = v.get(last_update)?;
-    let permit: Vec<bool> = v.get(permit)?;
-    let tao_weight: u64 = v.get_or(tao_weight, 0)?;
-    let last_epoch_block: u64 = v.get_or(last_step, 0)?;
-    let hyperparams = hp.read(&v)?;
-
-    // Round trip 2: per uid.
-    let mut b = Batch::new(at);
-    let mut per_uid = Vec::with_capacity(n);
-    for uid in 0..n as u16 {
-        let key = [KeyPart::U16(netuid), KeyPart::U16(uid)];
-        per_uid.push((
-            b.add("Keys", &key)?,
-            b.add("Weights", &key)?,
-            b.add("Bonds", &key)?,
-            b.add("BlockAtRegistration", &key)?,
-        ));
+    let state = state?.ok_or(ChainError::NoSuchSubnet { netuid, block })?;
+    let mut subnet = first.read(&values)?;
+    if let Some(reported) = reported? {
+        subnet.hyperparams.max_weights_limit = reported.max_weights_limit;
     }
-    let v = b.fetch(chain).await?;
-    let mut neurons = Vec::with_capacity(n);
-    for (uid, &(hk, w, bo, reg)) in per_uid.iter().enumerate() {
-        let at_uid = |col: &[u16]| col.get(uid).copied().unwrap_or(0);
-        neurons.push(Neuron {
-            uid: uid as u16,
-            hotkey: v.account(hk)?,
-            weights: v.get(w)?,
-            bonds: v.get(bo)?,
-            block_at_registration: v.get(reg)?,
-            active: active.get(uid).copied().unwrap_or(false),
-            validator_permit: permit.get(uid).copied().unwrap_or(false),
-            emission: emission.get(uid).copied().unwrap_or(0),
-            last_update: last_update.get(uid).copied().unwrap_or(0),
-            rank: at_uid(&rank),
-            trust: at_uid(&trust),
-            consensus: at_uid(&consensus),
-            incentive: at_uid(&incentive),
-            dividends: at_uid(&dividends),
-            validator_trust: at_uid(&vtrust),
-            pruning_score: at_uid(&pruning),
-            ..Neuron::default()
+    let n = state.hotkeys.len();
+    let mechanism_count = subnet.hyperparams.mechanism_count.clamp(1, MAX_MECHANISMS);
+    if mecid >= mechanism_count {
+        return Err(ChainError::NoSuchMechanism {
+            netuid,
+            mecid,
+            count: mechanism_count,
         });
     }
 
-    // Round trip 3: per hotkey.
+    // Round trip 2: per uid and per hotkey.
     let mut b = Batch::new(at);
-    let mut per_hotkey = Vec::with_capacity(n);
-    for neuron in &neurons {
-        let hk = KeyPart::Account(neuron.hotkey);
-        per_hotkey.push((
-            b.add("Owner", std::slice::from_ref(&hk))?,
-            b.add("Axons", &[KeyPart::U16(netuid), hk.clone()])?,
-            b.add("TotalHotkeyAlpha", &[hk.clone(), KeyPart::U16(netuid)])?,
-            b.add("TotalHotkeyAlpha", &[hk, KeyPart::U16(0)])?,
-        ));
-    }
-    let v = b.fetch(chain).await?;
-    for (neuron, &(owner, axon, alpha, root)) in neurons.iter_mut().zip(&per_hotkey) {
-        neuron.coldkey = v.account(owner)?;
-        if let Some(a) = v.get_opt::<StoredAxon>(axon)? {
-            neuron.axon = AxonInfo {
-                block: a.block,
-                version: a.version,
-                ip: a.ip,
-                port: a.port,
-                ip_type: a.ip_type,
-                protocol: a.protocol,
-            };
+    let mut rows = Vec::with_capacity(usize::from(mechanism_count));
+    for m in 0..mechanism_count {
+        let idx = storage_index(netuid, m);
+        let mut per_uid = Vec::with_capacity(n);
+        for uid in 0..n as u16 {
+            let key = [KeyPart::U16(idx), KeyPart::U16(uid)];
+            per_uid.push((b.add("Weights", &key)?, b.add("Bonds", &key)?));
         }
-        neuron.alpha_stake = v.get(alpha)?;
-        neuron.tao_stake = if netuid == 0 { 0 } else { v.get(root)? };
-        neuron.total_stake = total_stake(neuron.alpha_stake, neuron.tao_stake, tao_weight);
+        rows.push(per_uid);
     }
+    let mut axons = Vec::with_capacity(n);
+    for hotkey in &state.hotkeys {
+        axons.push(b.add("Axons", &[KeyPart::U16(netuid), KeyPart::Account(hotkey.0)])?);
+    }
+    let commits = if subnet.hyperparams.commit_reveal_enabled {
+        Some(CommitRead::add(
+            &mut b,
+            netuid,
+            mechanism_count,
+            &state.hotkeys,
+            &subnet,
+        )?)
+    } else {
+        None
+    };
+    let v = b.fetch(chain).await?;
 
+    let at_uid = |col: &[u16], uid: usize| col.get(uid).copied().unwrap_or(0);
+    let at_uid_opt =
+        |col: &Option<Vec<u16>>, uid: usize| col.as_ref().map(|c| c.get(uid).copied().unwrap_or(0));
+    let mut mechanisms = Vec::with_capacity(rows.len());
+    for (m, per_uid) in rows.iter().enumerate() {
+        let (incentive, last_update) = subnet.per_mechanism.get(m).cloned().unwrap_or_default();
+        let mut weights = Vec::with_capacity(n);
+        let mut bonds = Vec::with_capacity(n);
+        for &(w, bo) in per_uid {
+            weights.push(v.get::<Vec<(u16, u16)>>(w)?);
+            bonds.push(v.get::<Vec<(u16, u16)>>(bo)?);
+        }
+        mechanisms.push(Mechanism {
+            mecid: m as u8,
+            incentive,
+            last_update,
+            weights,
+            bonds,
+            commits: match &commits {
+                Some(c) => c.read(&v, m, &state.hotkeys, &subnet)?,
+                None => Vec::new(),
+            },
+        });
+    }
+    let shown = &mechanisms[usize::from(mecid)];
+    let mut neurons = Vec::with_capacity(n);
+    for (uid, &axon_index) in axons.iter().enumerate() {
+        let axon = v.get_opt::<StoredAxon>(axon_index)?.map(|a| AxonInfo {
+            block: a.block,
+            version: a.version,
+            ip: a.ip,
+            port: a.port,
+            ip_type: a.ip_type,
+            protocol: a.protocol,
+        });
+        neurons.push(Neuron {
+            uid: uid as u16,
+            hotkey: state.hotkeys[uid].0,
+            coldkey: state.coldkeys.get(uid).map(|c| c.0).unwrap_or_default(),
+            active: state.active.get(uid).copied().unwrap_or(false),
+            axon: axon.unwrap_or_default(),
+            alpha_stake: state.alpha_stake.get(uid).copied().unwrap_or(0),
+            tao_stake: state.tao_stake.get(uid).copied().unwrap_or(0),
+            total_stake: state.total_stake.get(uid).copied().unwrap_or(0),
+            stake_weight: at_uid(&subnet.stake_weight, uid),
+            rank: at_uid_opt(&subnet.rank, uid),
+            trust: at_uid_opt(&subnet.trust, uid),
+            consensus: at_uid(&state.consensus, uid),
+            incentive: at_uid(&shown.incentive, uid),
+            dividends: at_uid(&state.dividends, uid),
+            validator_trust: at_uid(&subnet.validator_trust, uid),
+            emission: state.emission.get(uid).copied().unwrap_or(0),
+            last_update: shown.last_update.get(uid).copied().unwrap_or(0),
+            block_at_registration: state.block_at_registration.get(uid).copied().unwrap_or(0),
+            validator_permit: state.validator_permit.get(uid).copied().unwrap_or(false),
+            pruning_score: at_uid_opt(&subnet.pruning, uid),
+            weights: shown.weights[uid].clone(),
+            bonds: shown.bonds[uid].clone(),
+        });
+    }
+    let owner_uid = subnet
+        .owner_hotkey
+        .and_then(|hk| neurons.iter().find(|n| n.hotkey == hk).map(|n| n.uid));
     Ok(Metagraph {
         netuid,
+        mecid,
         block,
         spec_version: at.spec_version(),
-        last_epoch_block,
+        schedule: subnet.schedule,
+        owner_hotkey: subnet.owner_hotkey,
+        owner_uid,
         neurons,
-        hyperparams,
+        mechanisms,
+        hyperparams: subnet.hyperparams,
     })
 }
 
-/// The epoch's stake weight: alpha plus root TAO times `TaoWeight` (a u64 proportion),
-/// floored to whole rao.
-fn total_stake(alpha: u64, tao: u64, tao_weight: u64) -> u64 {
-    let weighted = (u128::from(tao) * u128::from(tao_weight)) / u128::from(u64::MAX);
-    alpha.saturating_add(weighted as u64)
+/// What round trip 1 reads from storage, decoded.
+struct SubnetRead {
+    validator_trust: Vec<u16>,
+    stake_weight: Vec<u16>,
+    rank: Option<Vec<u16>>,
+    trust: Option<Vec<u16>>,
+    pruning: Option<Vec<u16>>,
+    owner_hotkey: Option<[u8; 32]>,
+    schedule: EpochSchedule,
+    hyperparams: Hyperparams,
+    /// `(Incentive[idx], LastUpdate[idx])` per mechanism.
+    per_mechanism: Vec<(Vec<u16>, Vec<u64>)>,
+}
+
+/// The storage items of round trip 1, as indices into the batch.
+struct FirstRead {
+    added: usize,
+    validator_trust: usize,
+    stake_weight: Option<usize>,
+    rank: Option<usize>,
+    trust: Option<usize>,
+    pruning: Option<usize>,
+    owner_hotkey: usize,
+    last_epoch_block: Option<usize>,
+    pending_epoch_at: Option<usize>,
+    epoch_index: Option<usize>,
+    blocks_since_last_step: usize,
+    last_mechanism_step: usize,
+    hyper: HyperIndex,
+    per_mechanism: Vec<(usize, usize)>,
+}
+
+impl FirstRead {
+    fn add(b: &mut Batch, netuid: u16) -> Result<Self, ChainError> {
+        let net = [KeyPart::U16(netuid)];
+        let mut per_mechanism = Vec::new();
+        for m in 0..MAX_MECHANISMS {
+            let idx = [KeyPart::U16(storage_index(netuid, m))];
+            per_mechanism.push((b.add("Incentive", &idx)?, b.add("LastUpdate", &idx)?));
+        }
+        Ok(Self {
+            added: b.add("NetworksAdded", &net)?,
+            validator_trust: b.add("ValidatorTrust", &net)?,
+            stake_weight: b.add_optional("StakeWeight", &net)?,
+            rank: b.add_optional("Rank", &net)?,
+            trust: b.add_optional("Trust", &net)?,
+            pruning: b.add_optional("PruningScores", &net)?,
+            owner_hotkey: b.add("SubnetOwnerHotkey", &net)?,
+            last_epoch_block: b.add_optional("LastEpochBlock", &net)?,
+            pending_epoch_at: b.add_optional("PendingEpochAt", &net)?,
+            epoch_index: b.add_optional("SubnetEpochIndex", &net)?,
+            blocks_since_last_step: b.add("BlocksSinceLastStep", &net)?,
+            last_mechanism_step: b.add("LastMechansimStepBlock", &net)?,
+            hyper: HyperIndex::add(b, netuid)?,
+            per_mechanism,
+        })
+    }
+
+    fn read(&self, v: &Values) -> Result<SubnetRead, ChainError> {
+        let opt_col = |i: Option<usize>| -> Result<Option<Vec<u16>>, ChainError> {
+            i.map(|i| v.get::<Vec<u16>>(i)).transpose()
+        };
+        let last_mechanism_step_block: u64 = v.get(self.last_mechanism_step)?;
+        let dynamic_tempo = self.last_epoch_block.is_some() && self.epoch_index.is_some();
+        let schedule = EpochSchedule {
+            dynamic_tempo,
+            last_epoch_block: v.get_or(self.last_epoch_block, last_mechanism_step_block)?,
+            pending_epoch_at: v.get_or(self.pending_epoch_at, 0)?,
+            epoch_index: v.get_or(self.epoch_index, 0)?,
+            blocks_since_last_step: v.get(self.blocks_since_last_step)?,
+            last_mechanism_step_block,
+        };
+        let per_mechanism = self
+            .per_mechanism
+            .iter()
+            .map(|&(i, lu)| Ok((v.get::<Vec<u16>>(i)?, v.get::<Vec<u64>>(lu)?)))
+            .collect::<Result<Vec<_>, ChainError>>()?;
+        Ok(SubnetRead {
+            validator_trust: v.get(self.validator_trust)?,
+            stake_weight: v.get_or(self.stake_weight, Vec::new())?,
+            rank: opt_col(self.rank)?,
+            trust: opt_col(self.trust)?,
+            pruning: opt_col(self.pruning)?,
+            owner_hotkey: v
+                .exists(self.owner_hotkey)
+                .then(|| v.account(self.owner_hotkey))
+                .transpose()?,
+            schedule,
+            hyperparams: self.hyper.read(v)?,
+            per_mechanism,
+        })
+    }
+}
+
+/// The unrevealed commits of round trip 2: `WeightCommits[idx][hotkey]` for every hotkey,
+/// and `TimelockedWeightCommits[idx][epoch]` for the epochs whose commits have not expired.
+struct CommitRead {
+    /// Per mechanism: per hotkey, the `WeightCommits` index.
+    hashed: Vec<Vec<usize>>,
+    /// Per mechanism: `(epoch, TimelockedWeightCommits index)`.
+    timelocked: Vec<Vec<(u64, usize)>>,
+    /// The subnet, for the epoch of a hash commit on runtimes without dynamic tempo.
+    netuid: u16,
+}
+
+/// `WeightCommits` on dynamic-tempo runtimes: `(hash, commit_epoch, commit_block, 0)`; before:
+/// `(hash, commit_block, first_reveal_block, last_reveal_block)`.
+type StoredHashCommit = ([u8; 32], u64, u64, u64);
+/// `TimelockedWeightCommits`: `(who, commit_block, ciphertext, reveal_round)`.
+type StoredTimelockedCommit = (AccountId32, u64, Vec<u8>, u64);
+
+impl CommitRead {
+    fn add(
+        b: &mut Batch,
+        netuid: u16,
+        mechanisms: u8,
+        hotkeys: &[AccountId32],
+        subnet: &SubnetRead,
+    ) -> Result<Self, ChainError> {
+        let h = &subnet.hyperparams;
+        let current = current_epoch(netuid, h.tempo, &subnet.schedule, b.block_number());
+        // A commit is unexpired while its epoch + reveal period ≥ the current epoch; a commit
+        // made in an epoch's last block may carry the next epoch's index.
+        let oldest = current.saturating_sub(h.commit_reveal_period.saturating_add(1));
+        let mut hashed = Vec::new();
+        let mut timelocked = Vec::new();
+        for m in 0..mechanisms {
+            let idx = KeyPart::U16(storage_index(netuid, m));
+            hashed.push(
+                hotkeys
+                    .iter()
+                    .map(|hk| b.add("WeightCommits", &[idx.clone(), KeyPart::Account(hk.0)]))
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+            let mut epochs = Vec::new();
+            if b.has("TimelockedWeightCommits") {
+                for epoch in oldest..=current.saturating_add(1) {
+                    epochs.push((
+                        epoch,
+                        b.add(
+                            "TimelockedWeightCommits",
+                            &[idx.clone(), KeyPart::U64(epoch)],
+                        )?,
+                    ));
+                }
+            }
+            timelocked.push(epochs);
+        }
+        Ok(Self {
+            hashed,
+            timelocked,
+            netuid,
+        })
+    }
+
+    fn read(
+        &self,
+        v: &Values,
+        mecid: usize,
+        hotkeys: &[AccountId32],
+        subnet: &SubnetRead,
+    ) -> Result<Vec<PendingCommit>, ChainError> {
+        let uid_of = |who: &AccountId32| hotkeys.iter().position(|h| h == who).map(|u| u as u16);
+        let dynamic = subnet.schedule.dynamic_tempo;
+        let tempo = subnet.hyperparams.tempo;
+        let mut out = Vec::new();
+        for (hotkey, &i) in hotkeys.iter().zip(&self.hashed[mecid]) {
+            let Some(uid) = uid_of(hotkey) else { continue };
+            for (_, a, b, _) in v.get::<Vec<StoredHashCommit>>(i)? {
+                let (commit_epoch, commit_block) = if dynamic {
+                    (a, b)
+                } else {
+                    (
+                        bt_core::schedule::legacy_epoch_index(self.netuid, tempo, a),
+                        a,
+                    )
+                };
+                out.push(PendingCommit {
+                    uid,
+                    commit_epoch,
+                    commit_block,
+                    reveal_round: None,
+                });
+            }
+        }
+        for &(commit_epoch, i) in &self.timelocked[mecid] {
+            for (who, commit_block, _, reveal_round) in v.get::<Vec<StoredTimelockedCommit>>(i)? {
+                if let Some(uid) = uid_of(&who) {
+                    out.push(PendingCommit {
+                        uid,
+                        commit_epoch,
+                        commit_block,
+                        reveal_round: Some(reveal_round),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The commit-reveal epoch the chain is in at `block`: `SubnetEpochIndex` with dynamic tempo,
+/// `(block + netuid + 1) / (tempo + 1)` before.
+fn current_epoch(netuid: u16, tempo: u16, schedule: &EpochSchedule, block: u64) -> u64 {
+    if schedule.dynamic_tempo {
+        schedule.epoch_index
+    } else {
+        bt_core::schedule::legacy_epoch_index(netuid, tempo, block)
+    }
 }
 
 /// Indices of the hyperparameters in a batch.
@@ -186,19 +493,35 @@ struct HyperIndex {
     weights_rate_limit: usize,
     commit_reveal: usize,
     reveal_period: Option<usize>,
+    commit_reveal_version: Option<usize>,
     kappa: usize,
     bonds_moving_average: usize,
     activity_cutoff: Option<usize>,
+    activity_cutoff_factor: Option<usize>,
     max_allowed_validators: usize,
     max_allowed_uids: usize,
     immunity_period: usize,
     liquid_alpha: Option<usize>,
     alpha_values: Option<usize>,
+    alpha_sigmoid_steepness: Option<usize>,
+    yuma3: Option<usize>,
+    bonds_penalty: Option<usize>,
+    bonds_reset: Option<usize>,
+    mechanism_count: Option<usize>,
+    emission_split: Option<usize>,
+    stake_threshold: Option<usize>,
+    tao_weight: Option<usize>,
 }
 
 impl HyperIndex {
     fn add(b: &mut Batch, netuid: u16) -> Result<Self, ChainError> {
         let net = [KeyPart::U16(netuid)];
+        // TaoWeight is one global value today; it was a per-netuid map (root's key) before.
+        let tao_weight = match b.key_count("TaoWeight") {
+            Some(0) => Some(b.add("TaoWeight", &[])?),
+            Some(_) => Some(b.add("TaoWeight", &[KeyPart::U16(0)])?),
+            None => None,
+        };
         Ok(Self {
             tempo: b.add("Tempo", &net)?,
             min_allowed_weights: b.add("MinAllowedWeights", &net)?,
@@ -207,37 +530,71 @@ impl HyperIndex {
             weights_rate_limit: b.add("WeightsSetRateLimit", &net)?,
             commit_reveal: b.add("CommitRevealWeightsEnabled", &net)?,
             reveal_period: b.add_optional("RevealPeriodEpochs", &net)?,
+            commit_reveal_version: b.add_optional("CommitRevealWeightsVersion", &[])?,
             kappa: b.add("Kappa", &net)?,
             bonds_moving_average: b.add("BondsMovingAverage", &net)?,
             activity_cutoff: b.add_optional("ActivityCutoff", &net)?,
+            activity_cutoff_factor: b.add_optional("ActivityCutoffFactorMilli", &net)?,
             max_allowed_validators: b.add("MaxAllowedValidators", &net)?,
             max_allowed_uids: b.add("MaxAllowedUids", &net)?,
             immunity_period: b.add("ImmunityPeriod", &net)?,
             liquid_alpha: b.add_optional("LiquidAlphaOn", &net)?,
             alpha_values: b.add_optional("AlphaValues", &net)?,
+            alpha_sigmoid_steepness: b.add_optional("AlphaSigmoidSteepness", &net)?,
+            yuma3: b.add_optional("Yuma3On", &net)?,
+            bonds_penalty: b.add_optional("BondsPenalty", &net)?,
+            bonds_reset: b.add_optional("BondsResetOn", &net)?,
+            mechanism_count: b.add_optional("MechanismCountCurrent", &net)?,
+            emission_split: b.add_optional("MechanismEmissionSplit", &net)?,
+            stake_threshold: b.add_optional("StakeThreshold", &[])?,
+            tao_weight,
         })
     }
 
-    fn read(&self, v: &crate::storage::Values) -> Result<Hyperparams, ChainError> {
+    fn read(&self, v: &Values) -> Result<Hyperparams, ChainError> {
         let d = Hyperparams::default();
         let (alpha_low, alpha_high) = v.get_or(self.alpha_values, (d.alpha_low, d.alpha_high))?;
+        let tempo: u16 = v.get(self.tempo)?;
+        let factor: Option<u64> = self
+            .activity_cutoff_factor
+            .map(|i| v.get::<u64>(i))
+            .transpose()?;
+        let activity_cutoff = match factor {
+            Some(milli) => bt_core::schedule::activity_cutoff_blocks(milli, tempo),
+            None => v.get_or::<u16>(self.activity_cutoff, 5000)?.into(),
+        };
         Ok(Hyperparams {
-            tempo: v.get(self.tempo)?,
+            tempo,
             min_allowed_weights: v.get(self.min_allowed_weights)?,
             max_weights_limit: v.get(self.max_weights_limit)?,
             weights_version: v.get(self.weights_version)?,
             weights_rate_limit: v.get(self.weights_rate_limit)?,
             commit_reveal_enabled: v.get(self.commit_reveal)?,
             commit_reveal_period: v.get_or(self.reveal_period, d.commit_reveal_period)?,
+            commit_reveal_version: v.get_or(self.commit_reveal_version, d.commit_reveal_version)?,
             kappa: v.get(self.kappa)?,
             bonds_moving_average: v.get(self.bonds_moving_average)?,
-            activity_cutoff: v.get_or(self.activity_cutoff, d.activity_cutoff)?,
+            activity_cutoff,
+            activity_cutoff_factor_milli: factor,
             max_allowed_validators: v.get(self.max_allowed_validators)?,
             max_allowed_uids: v.get(self.max_allowed_uids)?,
             immunity_period: v.get(self.immunity_period)?,
             liquid_alpha_enabled: v.get_or(self.liquid_alpha, false)?,
             alpha_low,
             alpha_high,
+            alpha_sigmoid_steepness: v
+                .get_or(self.alpha_sigmoid_steepness, d.alpha_sigmoid_steepness)?,
+            yuma3: v.get_or(self.yuma3, false)?,
+            bonds_penalty: v.get_or(self.bonds_penalty, d.bonds_penalty)?,
+            bonds_reset: v.get_or(self.bonds_reset, false)?,
+            mechanism_count: v.get_or(self.mechanism_count, 1)?,
+            // An OptionQuery item: absent means an even split.
+            mechanism_emission_split: match self.emission_split {
+                Some(i) => v.get_opt::<Vec<u16>>(i)?.unwrap_or_default(),
+                None => Vec::new(),
+            },
+            stake_threshold: v.get_or(self.stake_threshold, 0)?,
+            tao_weight: v.get_or(self.tao_weight, 0)?,
         })
     }
 }
@@ -249,7 +606,7 @@ pub async fn replay_last_epoch(
     netuid: u16,
 ) -> Result<bt_core::replay::Replay, ChainError> {
     let head = sync(chain, netuid, None).await?;
-    let epoch_block = head.last_epoch_block;
+    let epoch_block = head.schedule.last_epoch_block;
     if epoch_block == 0 {
         return Err(ChainError::Rpc {
             what: format!("replaying subnet {netuid}'s last epoch"),
@@ -258,21 +615,17 @@ pub async fn replay_last_epoch(
     }
     let before = sync(chain, netuid, Some(epoch_block - 1)).await?;
     let after = sync(chain, netuid, Some(epoch_block)).await?;
-    bt_core::replay::replay_epoch(&before, &after, epoch_block).map_err(|e| ChainError::Decode {
-        item: format!("subnet {netuid} at block {}", epoch_block - 1),
-        reason: e.to_string(),
+    // No storage item keeps the alpha the epoch distributed (the epoch block adds its own
+    // emission to the pending pools and drains them in the same block): the stored
+    // emissions' sum stands for it.
+    let rao_emission = after
+        .neurons
+        .iter()
+        .fold(0u64, |sum, n| sum.saturating_add(n.emission));
+    bt_core::replay::replay_epoch(&before, &after, epoch_block, rao_emission).map_err(|e| {
+        ChainError::Decode {
+            item: format!("subnet {netuid} at block {}", epoch_block - 1),
+            reason: e.to_string(),
+        }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tao_weight_is_a_u64_proportion() {
-        assert_eq!(total_stake(5, 1000, 0), 5);
-        assert_eq!(total_stake(5, 1000, u64::MAX), 1005);
-        assert_eq!(total_stake(0, 1000, u64::MAX / 2), 499);
-        assert_eq!(total_stake(u64::MAX, u64::MAX, u64::MAX), u64::MAX);
-    }
 }

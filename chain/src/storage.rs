@@ -18,8 +18,10 @@ pub type AtBlock = ClientAtBlock<Config, OnlineClientAtBlockImpl<Config>>;
 /// A storage key, one part per hasher of the item.
 #[derive(Debug, Clone)]
 pub enum KeyPart {
-    /// A u16 (netuid, uid).
+    /// A u16 (netuid, storage index, uid).
     U16(u16),
+    /// A u64 (an epoch index).
+    U64(u64),
     /// An account (hotkey, coldkey).
     Account([u8; 32]),
 }
@@ -53,6 +55,11 @@ impl<'a> Batch<'a> {
         }
     }
 
+    /// The block this batch reads.
+    pub fn block_number(&self) -> u64 {
+        self.at.block_number()
+    }
+
     /// True when the runtime has `SubtensorModule.item`.
     pub fn has(&self, item: &str) -> bool {
         self.at
@@ -80,6 +87,7 @@ impl<'a> Batch<'a> {
             .iter()
             .map(|k| match k {
                 KeyPart::U16(v) => scale_value::Value::u128(u128::from(*v)),
+                KeyPart::U64(v) => scale_value::Value::u128(u128::from(*v)),
                 KeyPart::Account(a) => scale_value::Value::from_bytes(a),
             })
             .collect();
@@ -101,6 +109,16 @@ impl<'a> Batch<'a> {
             default,
         });
         Ok(self.slots.len() - 1)
+    }
+
+    /// The number of keys the runtime's `SubtensorModule.item` takes (0 for a plain value).
+    pub fn key_count(&self, item: &str) -> Option<usize> {
+        self.at
+            .metadata_ref()
+            .pallet_by_name(SUBTENSOR)
+            .and_then(|p| p.storage())
+            .and_then(|s| s.entry_by_name(item))
+            .map(|e| e.keys().count())
     }
 
     /// Adds the item only when the runtime has it; `None` otherwise.

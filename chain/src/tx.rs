@@ -124,3 +124,15 @@ impl Included {
             .map(|e| e.field_bytes().to_vec())
     }
 }
+
+/// A `DispatchError` as SCALE bytes (inside a `Sudo.Sudid` or `Utility.BatchInterrupted`
+/// event), named: `Pallet.Error` for module errors, the variant otherwise.
+pub fn dispatch_error_name(metadata: subxt::metadata::ArcMetadata, bytes: &[u8]) -> String {
+    match DispatchError::decode_from(bytes.to_vec(), metadata) {
+        Ok(err) => match dispatch_to_tx_error(&err) {
+            TxError::Module { pallet, name } => format!("{pallet}.{name}"),
+            other => format!("{other} ({err})"),
+        },
+        Err(_) => format!("an undecodable error (0x{})", hex::encode(bytes)),
+    }
+}

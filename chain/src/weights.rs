@@ -1,7 +1,12 @@
-//! Setting weights and proving they landed: `set_weights`, commit/reveal v2 when the subnet
-//! requires it, and [`verify_weights`], which reads the validator's own row of W back and
+//! Setting weights and proving they landed: `set_mechanism_weights` (or `set_weights` on a
+//! runtime without mechanisms), hash commit/reveal (v2) when the subnet requires it, and
+//! [`verify_weights`], which reads the validator's own row of W in that mechanism back and
 //! compares it with what was sent (after the chain's max-upscale).
+//!
+//! Every call names a [`Target`]: the subnet and the mechanism. Mechanism 0's storage index
+//! is the netuid itself, so on a runtime without mechanisms only mechanism 0 exists.
 
+use bt_core::metagraph::storage_index;
 use bt_core::weights::chain_max_upscale;
 use codec::Encode;
 use scale_value::Value;
@@ -9,9 +14,74 @@ use serde::Serialize;
 use subxt_signer::sr25519::Keypair;
 
 use crate::client::Chain;
-use crate::error::ChainError;
+use crate::error::{ChainError, TxError};
 use crate::storage::{Batch, KeyPart, SUBTENSOR};
 use crate::tx::{submit, Included};
+
+/// Where weights go: a subnet and one of its mechanisms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Target {
+    /// The subnet.
+    pub netuid: u16,
+    /// The mechanism (0 for the first; subnets have 1 or 2).
+    pub mecid: u8,
+}
+
+impl Target {
+    /// Mechanism 0 of `netuid`.
+    pub fn subnet(netuid: u16) -> Self {
+        Self { netuid, mecid: 0 }
+    }
+
+    /// The storage index of this mechanism's items (`mecid × 4096 + netuid`).
+    pub fn storage_index(&self) -> u16 {
+        storage_index(self.netuid, self.mecid)
+    }
+}
+
+/// The call to use: the mechanism variant when the runtime has it, the plain call for
+/// mechanism 0 on a runtime without mechanisms. A mechanism the subnet lacks is refused here:
+/// the chain's transaction pool would call it a rate limit.
+async fn call_name(
+    chain: &Chain,
+    target: Target,
+    plain: &'static str,
+    mechanism: &'static str,
+) -> Result<&'static str, ChainError> {
+    let at = chain.at_best().await?;
+    if target.mecid > 0 {
+        let mut b = Batch::new(&at);
+        let count = b.add_optional("MechanismCountCurrent", &[KeyPart::U16(target.netuid)])?;
+        let v = b.fetch(chain).await?;
+        if target.mecid >= v.get_or::<u8>(count, 1)? {
+            return Err(TxError::NoSuchMechanism.into());
+        }
+    }
+    let has = |name: &str| {
+        at.metadata_ref()
+            .pallet_by_name(SUBTENSOR)
+            .and_then(|p| p.call_variant_by_name(name))
+            .is_some()
+    };
+    if has(mechanism) {
+        Ok(mechanism)
+    } else if target.mecid == 0 && has(plain) {
+        Ok(plain)
+    } else {
+        Err(ChainError::Unsupported {
+            item: format!("{SUBTENSOR}.{mechanism}"),
+        })
+    }
+}
+
+/// The leading arguments of a weights call: `netuid`, and `mecid` for the mechanism variant.
+fn target_args(target: Target, call: &str) -> Vec<Value> {
+    let mut args = vec![Value::u128(u128::from(target.netuid))];
+    if call.contains("mechanism") {
+        args.push(Value::u128(u128::from(target.mecid)));
+    }
+    args
+}
 
 /// Weights as `set_weights` sends them: uids and u16 values of equal length.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,35 +109,44 @@ fn u16s(v: &[u16]) -> Value {
     Value::unnamed_composite(v.iter().map(|&x| Value::u128(u128::from(x))))
 }
 
-/// Submits `set_weights(netuid, uids, values, version_key)` signed by `hotkey` and waits for
-/// inclusion.
+/// Submits `set_mechanism_weights(netuid, mecid, uids, values, version_key)` (or
+/// `set_weights` on a runtime without mechanisms) signed by `hotkey` and waits for inclusion.
 pub async fn set_weights(
     chain: &Chain,
     hotkey: &Keypair,
-    netuid: u16,
+    target: Target,
     w: &WeightsToSet,
 ) -> Result<Included, ChainError> {
-    let call = subxt::dynamic::tx(SUBTENSOR, "set_weights", weights_args(netuid, w, None));
+    let name = call_name(chain, target, "set_weights", "set_mechanism_weights").await?;
+    let call = subxt::dynamic::tx(SUBTENSOR, name, weights_args(target, name, w, None));
     submit(chain, &call, hotkey).await
 }
 
-/// The arguments of `set_weights` (`netuid, uids, values, version_key`), and of
-/// `reveal_weights` when a salt is given (`netuid, uids, values, salt, version_key`).
-fn weights_args(netuid: u16, w: &WeightsToSet, salt: Option<&[u16]>) -> Vec<Value> {
-    let mut args = vec![
-        Value::u128(u128::from(netuid)),
-        u16s(&w.uids),
-        u16s(&w.values),
-    ];
+/// The arguments of `set_(mechanism_)weights` (`netuid, [mecid,] uids, values, version_key`),
+/// and of `reveal_(mechanism_)weights` when a salt is given (`…, values, salt, version_key`).
+fn weights_args(target: Target, call: &str, w: &WeightsToSet, salt: Option<&[u16]>) -> Vec<Value> {
+    let mut args = target_args(target, call);
+    args.push(u16s(&w.uids));
+    args.push(u16s(&w.values));
     args.extend(salt.map(u16s));
     args.push(Value::u128(u128::from(w.version_key)));
     args
 }
 
 /// The commit-reveal v2 hash the chain recomputes at reveal:
-/// `blake2_256(SCALE(hotkey, netuid, uids, values, salt, version_key))`.
-pub fn commit_hash(hotkey: &[u8; 32], netuid: u16, w: &WeightsToSet, salt: &[u16]) -> [u8; 32] {
-    let encoded = (hotkey, netuid, &w.uids, &w.values, salt, w.version_key).encode();
+/// `blake2_256(SCALE(hotkey, storage_index, uids, values, salt, version_key))`, where the
+/// storage index is `mecid × 4096 + netuid` (the netuid for mechanism 0, as before
+/// mechanisms).
+pub fn commit_hash(hotkey: &[u8; 32], target: Target, w: &WeightsToSet, salt: &[u16]) -> [u8; 32] {
+    let encoded = (
+        hotkey,
+        target.storage_index(),
+        &w.uids,
+        &w.values,
+        salt,
+        w.version_key,
+    )
+        .encode();
     sp_crypto_hashing::blake2_256(&encoded)
 }
 
@@ -75,32 +154,27 @@ pub fn commit_hash(hotkey: &[u8; 32], netuid: u16, w: &WeightsToSet, salt: &[u16
 pub async fn commit_weights(
     chain: &Chain,
     hotkey: &Keypair,
-    netuid: u16,
+    target: Target,
     w: &WeightsToSet,
     salt: &[u16],
 ) -> Result<Included, ChainError> {
-    let hash = commit_hash(&hotkey.public_key().0, netuid, w, salt);
-    let call = subxt::dynamic::tx(
-        SUBTENSOR,
-        "commit_weights",
-        vec![Value::u128(u128::from(netuid)), Value::from_bytes(hash)],
-    );
-    submit(chain, &call, hotkey).await
+    let hash = commit_hash(&hotkey.public_key().0, target, w, salt);
+    let name = call_name(chain, target, "commit_weights", "commit_mechanism_weights").await?;
+    let mut args = target_args(target, name);
+    args.push(Value::from_bytes(hash));
+    submit(chain, &subxt::dynamic::tx(SUBTENSOR, name, args), hotkey).await
 }
 
 /// Reveals weights committed with [`commit_weights`] and the same `salt`.
 pub async fn reveal_weights(
     chain: &Chain,
     hotkey: &Keypair,
-    netuid: u16,
+    target: Target,
     w: &WeightsToSet,
     salt: &[u16],
 ) -> Result<Included, ChainError> {
-    let call = subxt::dynamic::tx(
-        SUBTENSOR,
-        "reveal_weights",
-        weights_args(netuid, w, Some(salt)),
-    );
+    let name = call_name(chain, target, "reveal_weights", "reveal_mechanism_weights").await?;
+    let call = subxt::dynamic::tx(SUBTENSOR, name, weights_args(target, name, w, Some(salt)));
     submit(chain, &call, hotkey).await
 }
 
@@ -144,12 +218,13 @@ impl Verification {
     }
 }
 
-/// Reads `hotkey`'s row of W on `netuid` at the best block and compares it with `sent`.
-/// The row counts only if the uid's LastUpdate ≥ `since_block`: the block `set_weights` landed
-/// in, or under commit-reveal the block of the commit (a reveal does not stamp LastUpdate).
+/// Reads `hotkey`'s row of W in `target`'s mechanism at the best block and compares it with
+/// `sent`. The row counts only if the uid's LastUpdate ≥ `since_block`: the block
+/// `set_weights` landed in, or under commit-reveal the block of the commit (a reveal does not
+/// stamp LastUpdate).
 pub async fn verify_weights(
     chain: &Chain,
-    netuid: u16,
+    target: Target,
     hotkey: &[u8; 32],
     sent: &WeightsToSet,
     since_block: u64,
@@ -157,8 +232,12 @@ pub async fn verify_weights(
     let at = chain.at_best().await?;
     let block = at.block_number();
     let mut b = Batch::new(&at);
-    let uid_i = b.add("Uids", &[KeyPart::U16(netuid), KeyPart::Account(*hotkey)])?;
-    let lu_i = b.add("LastUpdate", &[KeyPart::U16(netuid)])?;
+    let idx = KeyPart::U16(target.storage_index());
+    let uid_i = b.add(
+        "Uids",
+        &[KeyPart::U16(target.netuid), KeyPart::Account(*hotkey)],
+    )?;
+    let lu_i = b.add("LastUpdate", std::slice::from_ref(&idx))?;
     let v = b.fetch(chain).await?;
     let Some(uid) = v.get_opt::<u16>(uid_i)? else {
         return Ok(Verification::NotYetIncluded {
@@ -178,7 +257,7 @@ pub async fn verify_weights(
         });
     }
     let mut b = Batch::new(&at);
-    let row_i = b.add("Weights", &[KeyPart::U16(netuid), KeyPart::U16(uid)])?;
+    let row_i = b.add("Weights", &[idx, KeyPart::U16(uid)])?;
     let found: Vec<(u16, u16)> = b.fetch(chain).await?.get(row_i)?;
     Ok(compare_rows(uid, block, sent.expected_row(), found))
 }
@@ -225,13 +304,13 @@ pub struct SetAndVerified {
 pub async fn set_and_verify(
     chain: &Chain,
     hotkey: &Keypair,
-    netuid: u16,
+    target: Target,
     w: &WeightsToSet,
 ) -> Result<SetAndVerified, ChainError> {
-    let included = set_weights(chain, hotkey, netuid, w).await?;
+    let included = set_weights(chain, hotkey, target, w).await?;
     let verification = verify_weights(
         chain,
-        netuid,
+        target,
         &hotkey.public_key().0,
         w,
         included.block_number,
@@ -283,7 +362,18 @@ mod tests {
         manual.extend_from_slice(&[4, 9, 0]);
         manual.extend_from_slice(&3u64.to_le_bytes());
         assert_eq!(
-            commit_hash(&[7; 32], 5, &w, &[9]),
+            commit_hash(&[7; 32], Target::subnet(5), &w, &[9]),
+            sp_crypto_hashing::blake2_256(&manual)
+        );
+        // Mechanism 1 of subnet 5 hashes storage index 4101.
+        manual[32..34].copy_from_slice(&4101u16.to_le_bytes());
+        let target = Target {
+            netuid: 5,
+            mecid: 1,
+        };
+        assert_eq!(target.storage_index(), 4101);
+        assert_eq!(
+            commit_hash(&[7; 32], target, &w, &[9]),
             sp_crypto_hashing::blake2_256(&manual)
         );
     }

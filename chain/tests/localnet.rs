@@ -1,19 +1,43 @@
-//! Against the real subtensor runtime (spec 218) executed by chopsticks: bootstrap a subnet,
-//! sync its metagraph, set weights and read them back, and meet the chain's refusals.
+//! Against the real subtensor runtime (spec 425, and 385 for the reading side) executed by
+//! chopsticks: bootstrap a subnet, sync its metagraph per mechanism, set weights and read them
+//! back, run epochs that store non-zero consensus and incentive, and meet the chain's
+//! refusals, each as its exact typed error.
 
 use std::path::Path;
 use std::time::Duration;
 
 use bt_chain::blocks::Heads;
-use bt_chain::bootstrap::{bootstrap, dev_key, BootstrapConfig, Subnet};
-use bt_chain::localnet::{new_block, Localnet};
-use bt_chain::weights::{set_and_verify, set_weights, verify_weights, Verification, WeightsToSet};
+use bt_chain::bootstrap::{bootstrap, dev_key, sudo_admin, BootstrapConfig, Subnet, RAO_PER_TAO};
+use bt_chain::localnet::{
+    new_block, run_epochs, set_storage, Localnet, LocalnetConfig, VendoredSpec,
+};
+use bt_chain::weights::{
+    set_and_verify, set_weights, verify_weights, Target, Verification, WeightsToSet,
+};
 use bt_chain::{metagraph, Chain, ChainError, TxError};
+use scale_value::Value;
 
 async fn start() -> (Localnet, Chain) {
     Localnet::start_in_repo(Path::new(env!("CARGO_MANIFEST_DIR")))
         .await
         .expect("the local chain starts (run npm ci; scripts/setup.sh does)")
+}
+
+/// A node on a vendored runtime generation (`425`, `385`).
+async fn start_spec(version: &str) -> (Localnet, Chain) {
+    let repo = LocalnetConfig::find_repo(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .expect("the checkout, after npm ci");
+    let mut config = LocalnetConfig::for_repo(&repo);
+    config.chain_spec = VendoredSpec::by_name(version)
+        .expect("a vendored spec")
+        .path(&repo);
+    let node = Localnet::start(&config)
+        .await
+        .expect("the local chain starts");
+    let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30))
+        .await
+        .expect("connects");
+    (node, chain)
 }
 
 fn weights(uids: Vec<u16>, values: Vec<u16>) -> WeightsToSet {
@@ -28,11 +52,51 @@ fn miner_uids(s: &Subnet) -> Vec<u16> {
     s.miners.iter().map(|m| m.uid).collect()
 }
 
+fn mech(netuid: u16, mecid: u8) -> Target {
+    Target { netuid, mecid }
+}
+
+/// Both validators weight the miners, epochs run: the chain stores non-zero consensus,
+/// incentive and dividends, and the metagraph reads them back.
+async fn weight_and_run_epochs(chain: &Chain, subnet: &Subnet, target: Target) {
+    for (i, v) in subnet.validators.iter().enumerate() {
+        let mut values: Vec<u16> = vec![65535, 50000, 40000, 30000, 20000, 10000];
+        values.truncate(subnet.miners.len());
+        if i % 2 == 1 {
+            values.reverse();
+        }
+        set_weights(
+            chain,
+            &dev_key(&v.uri).unwrap(),
+            target,
+            &weights(miner_uids(subnet), values),
+        )
+        .await
+        .expect("validator sets weights");
+    }
+    run_epochs(chain, subnet.netuid, 2)
+        .await
+        .expect("two epochs");
+}
+
+fn assert_non_zero_epoch(mg: &bt_core::metagraph::Metagraph, subnet: &Subnet) {
+    for m in &subnet.miners {
+        let n = &mg.neurons[usize::from(m.uid)];
+        assert!(n.consensus > 0, "consensus of miner {}: {n:?}", m.uid);
+        assert!(n.incentive > 0, "incentive of miner {}: {n:?}", m.uid);
+        assert!(n.emission > 0, "emission of miner {}", m.uid);
+    }
+    let v0 = &mg.neurons[usize::from(subnet.validators[0].uid)];
+    assert!(v0.dividends > 0 && v0.validator_trust > 0, "{v0:?}");
+    assert!(v0.bonds.iter().any(|&(_, b)| b > 0), "bonds {v0:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bootstrap_sync_set_and_verify() {
+async fn bootstrap_sync_set_verify_and_epochs_on_spec_425() {
     let (node, chain) = start().await;
     let config = BootstrapConfig::default();
     let subnet = bootstrap(&chain, &config).await.expect("bootstrap");
+    assert_eq!(subnet.spec_version, 425);
     assert_eq!(subnet.validators.len(), 2);
     assert_eq!(subnet.miners.len(), 6);
 
@@ -41,17 +105,33 @@ async fn bootstrap_sync_set_and_verify() {
     assert_eq!(again.netuid, subnet.netuid);
     assert_eq!(miner_uids(&again), miner_uids(&subnet));
 
-    // The metagraph has every neuron, its axon, and the validators' stake.
+    // The metagraph: every neuron, its axon, the validators' stake above the threshold and
+    // their permits, the owner's uid, today's hyperparameters, no Rank or Trust.
     let mg = metagraph::sync(&chain, subnet.netuid, None)
         .await
         .expect("sync");
     assert_eq!(mg.n(), 1 + 2 + 6);
-    assert_eq!(mg.hyperparams.tempo, config.tempo);
-    assert!(!mg.hyperparams.commit_reveal_enabled);
+    assert_eq!(mg.spec_version, 425);
+    assert_eq!(mg.owner_uid, Some(subnet.owner.uid));
+    let h = &mg.hyperparams;
+    assert_eq!(h.tempo, config.tempo);
+    assert!(!h.commit_reveal_enabled);
+    assert_eq!(h.commit_reveal_version, 4);
+    assert_eq!(h.stake_threshold, config.stake_threshold);
+    assert!(
+        h.tao_weight > 0,
+        "TaoWeight is a global value on this runtime"
+    );
+    assert_eq!(h.mechanism_count, 1);
+    assert!(h.activity_cutoff_factor_milli.is_some());
+    assert!(mg.schedule.dynamic_tempo && mg.schedule.epoch_index > 0);
+    assert_eq!(mg.mechanisms.len(), 1);
     for v in &subnet.validators {
         let n = &mg.neurons[usize::from(v.uid)];
-        assert!(n.alpha_stake > 0, "validator {} has alpha", v.uid);
-        assert_eq!(n.total_stake, n.alpha_stake);
+        assert!(n.alpha_stake >= config.stake_threshold, "{n:?}");
+        assert_eq!(n.total_stake, n.alpha_stake, "no root stake");
+        assert!(n.validator_permit, "the bootstrap waits for permits");
+        assert_eq!((n.rank, n.trust, n.pruning_score), (None, None, None));
     }
     assert!(
         mg.neurons[usize::from(subnet.validators[0].uid)].alpha_stake
@@ -61,15 +141,20 @@ async fn bootstrap_sync_set_and_verify() {
         let n = &mg.neurons[usize::from(m.uid)];
         assert_eq!(format!("{}:{}", n.axon.ip_string(), n.axon.port), m.axon);
         assert_ne!(n.coldkey, [0; 32]);
+        assert_ne!(
+            n.coldkey, mg.neurons[0].coldkey,
+            "miners are not the owner's"
+        );
     }
 
-    // Set weights, read them back: a match, and W shows them.
+    // set_mechanism_weights, read back: a match, and W shows it.
+    let target = Target::subnet(subnet.netuid);
     let v0 = dev_key(&subnet.validators[0].uri).unwrap();
     let sent = weights(
         miner_uids(&subnet),
         vec![65535, 50000, 40000, 30000, 20000, 10000],
     );
-    let out = set_and_verify(&chain, &v0, subnet.netuid, &sent)
+    let out = set_and_verify(&chain, &v0, target, &sent)
         .await
         .expect("set weights");
     assert!(out.verification.is_match(), "{:?}", out.verification);
@@ -82,15 +167,9 @@ async fn bootstrap_sync_set_and_verify() {
 
     // A different row than the one sent is reported as a mismatch with the differences.
     let other = weights(miner_uids(&subnet), vec![1, 2, 3, 4, 5, 6]);
-    match verify_weights(
-        &chain,
-        subnet.netuid,
-        &v0.public_key().0,
-        &other,
-        out.included_at,
-    )
-    .await
-    .unwrap()
+    match verify_weights(&chain, target, &v0.public_key().0, &other, out.included_at)
+        .await
+        .unwrap()
     {
         Verification::Mismatch { differences, .. } => assert_eq!(differences.len(), 6),
         v => panic!("expected a mismatch, got {v:?}"),
@@ -98,7 +177,7 @@ async fn bootstrap_sync_set_and_verify() {
     // A submission newer than the stored row is not yet included.
     let later = verify_weights(
         &chain,
-        subnet.netuid,
+        target,
         &v0.public_key().0,
         &sent,
         out.included_at + 1000,
@@ -110,48 +189,114 @@ async fn bootstrap_sync_set_and_verify() {
         "{later:?}"
     );
 
-    // The second validator weights the miners too; the next block's epoch is replayed. The
-    // core's Yuma gives the weighted miners incentive; this runtime's mock epoch stores zeros,
-    // and the replay says so rather than comparing zeros.
-    let v1 = dev_key(&subnet.validators[1].uri).unwrap();
-    let sent1 = weights(
-        miner_uids(&subnet),
-        vec![10000, 20000, 30000, 40000, 50000, 65535],
-    );
-    set_weights(&chain, &v1, subnet.netuid, &sent1)
+    // Both validators weight, two epochs run: non-zero values stored and read.
+    weight_and_run_epochs(&chain, &subnet, target).await;
+    let mg = metagraph::sync(&chain, subnet.netuid, None)
         .await
-        .expect("second validator sets weights");
-    let replay = metagraph::replay_last_epoch(&chain, subnet.netuid)
-        .await
-        .expect("replay");
-    let incentive = replay
-        .columns
-        .iter()
-        .find(|c| c.name == "incentive")
-        .unwrap();
-    for m in &subnet.miners {
-        assert!(
-            incentive.ours[usize::from(m.uid)] > 0,
-            "core incentive for miner {}",
-            m.uid
-        );
-        assert_eq!(incentive.chain[usize::from(m.uid)], 0);
-    }
-    assert!(replay.chain_all_zero && !replay.matches());
+        .expect("sync");
+    assert_non_zero_epoch(&mg, &subnet);
 
-    // Refusals, typed.
+    // An unregistered hotkey has no stake: under a StakeThreshold the chain refuses it for
+    // that first (the refusals test meets NotRegistered with the threshold at 0).
     let stranger = dev_key("//nobody").unwrap();
-    let err = set_weights(&chain, &stranger, subnet.netuid, &sent)
+    let err = set_weights(&chain, &stranger, target, &sent)
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            err,
-            ChainError::Tx(TxError::NotRegistered) | ChainError::Tx(TxError::Other(_))
-        ),
+        matches!(err, ChainError::Tx(TxError::NotEnoughStake)),
         "{err}"
     );
 
+    node.stop().await;
+}
+
+/// Two mechanisms with a 1:3 emission split: weights set in mechanism 1 land there only, and
+/// its epoch pays incentive in mechanism 1 only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weights_land_in_their_mechanism() {
+    let (node, chain) = start().await;
+    let config = BootstrapConfig {
+        mechanisms: 2,
+        emission_split: Some(vec![16384, 49151]),
+        miners: 3,
+        ..BootstrapConfig::default()
+    };
+    let subnet = bootstrap(&chain, &config).await.expect("bootstrap");
+    let mg = metagraph::sync(&chain, subnet.netuid, None).await.unwrap();
+    assert_eq!(mg.hyperparams.mechanism_count, 2);
+    assert_eq!(mg.hyperparams.mechanism_emission_split, vec![16384, 49151]);
+    assert_eq!(mg.emission_shares(), vec![16384, 49151]);
+    assert_eq!(mg.mechanisms.len(), 2);
+
+    weight_and_run_epochs(&chain, &subnet, mech(subnet.netuid, 1)).await;
+    let m1 = metagraph::sync_mechanism(&chain, subnet.netuid, 1, None)
+        .await
+        .unwrap();
+    assert_eq!(m1.mecid, 1);
+    let v0 = usize::from(subnet.validators[0].uid);
+    assert!(!m1.neurons[v0].weights.is_empty());
+    assert!(
+        m1.mechanisms[0].weights[v0].is_empty(),
+        "nothing in mechanism 0"
+    );
+    assert!(m1.mechanisms[0].incentive.iter().all(|&i| i == 0));
+    for m in &subnet.miners {
+        assert!(
+            m1.neurons[usize::from(m.uid)].incentive > 0,
+            "miner {}",
+            m.uid
+        );
+    }
+    // Mechanism 0 shows its own (empty) view.
+    let m0 = metagraph::sync(&chain, subnet.netuid, None).await.unwrap();
+    assert!(m0.neurons[v0].weights.is_empty());
+    // A mechanism the subnet lacks is a clear error.
+    let err = metagraph::sync_mechanism(&chain, subnet.netuid, 2, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ChainError::NoSuchMechanism { count: 2, .. }),
+        "{err}"
+    );
+    node.stop().await;
+}
+
+/// The reading side on the generation before (spec 385: no dynamic tempo, Rank and Trust
+/// still stored): bootstrap, weights, epochs, sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_reads_spec_385_too() {
+    let (node, chain) = start_spec("385").await;
+    let subnet = bootstrap(
+        &chain,
+        &BootstrapConfig {
+            miners: 3,
+            ..BootstrapConfig::default()
+        },
+    )
+    .await
+    .expect("bootstrap on 385");
+    assert_eq!(subnet.spec_version, 385);
+    let target = Target::subnet(subnet.netuid);
+    let out = set_and_verify(
+        &chain,
+        &dev_key(&subnet.validators[0].uri).unwrap(),
+        target,
+        &weights(miner_uids(&subnet), vec![65535, 30000, 1000]),
+    )
+    .await
+    .expect("set weights on 385");
+    assert!(out.verification.is_match(), "{:?}", out.verification);
+    weight_and_run_epochs(&chain, &subnet, target).await;
+    let mg = metagraph::sync(&chain, subnet.netuid, None).await.unwrap();
+    assert_eq!(mg.spec_version, 385);
+    assert!(!mg.schedule.dynamic_tempo);
+    assert!(mg.schedule.last_epoch_block > 0);
+    assert!(mg.hyperparams.activity_cutoff_factor_milli.is_none());
+    assert!(mg
+        .neurons
+        .iter()
+        .all(|n| n.rank.is_some() && n.trust.is_some()));
+    assert_non_zero_epoch(&mg, &subnet);
     node.stop().await;
 }
 
@@ -202,24 +347,22 @@ async fn bad_endpoints_and_netuids_are_clear_errors() {
     assert!(heads.reconnects >= 1);
 }
 
-/// Each subnet rule a validator can break, on the real runtime, as its typed error.
+/// Each subnet rule a validator can break, on the real runtime, as its exact typed error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chain_refusals_are_typed() {
-    use bt_chain::bootstrap::sudo_admin;
-    use scale_value::Value;
     let (node, chain) = start().await;
-    let subnet = bootstrap(
-        &chain,
-        &BootstrapConfig {
-            miners: 3,
-            ..BootstrapConfig::default()
-        },
-    )
-    .await
-    .expect("bootstrap");
+    let config = BootstrapConfig {
+        miners: 3,
+        // The second validator stakes 1 TAO: below the threshold, so no permit either.
+        validator_stakes_tao: vec![1_000, 1],
+        ..BootstrapConfig::default()
+    };
+    let subnet = bootstrap(&chain, &config).await.expect("bootstrap");
     let netuid = subnet.netuid;
+    let target = Target::subnet(netuid);
     let alice = dev_key("//Alice").unwrap();
     let v0 = dev_key(&subnet.validators[0].uri).unwrap();
+    let poor = dev_key(&subnet.validators[1].uri).unwrap();
     let sudo = |call: &'static str, value: u128| {
         let chain = chain.clone();
         let alice = alice.clone();
@@ -236,12 +379,67 @@ async fn chain_refusals_are_typed() {
     };
     let three = weights(miner_uids(&subnet), vec![30000, 20000, 10000]);
 
+    // Stake below StakeThreshold.
+    let mg = metagraph::sync(&chain, netuid, None).await.unwrap();
+    assert!(mg.neurons[usize::from(subnet.validators[1].uid)].total_stake < config.stake_threshold);
+    let err = set_weights(&chain, &poor, target, &three)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ChainError::Tx(TxError::NotEnoughStake)),
+        "{err}"
+    );
+
+    // Without a permit: with the threshold lowered it has the stake but not the permit.
+    sudo_admin(
+        &chain,
+        &alice,
+        "sudo_set_stake_threshold",
+        vec![Value::u128(0)],
+    )
+    .await
+    .unwrap();
+    sudo("sudo_set_max_allowed_validators", 2).await;
+    run_epochs(&chain, netuid, 1).await.unwrap();
+    let err = set_weights(&chain, &poor, target, &three)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ChainError::Tx(TxError::NoValidatorPermit)),
+        "{err}"
+    );
+    // An unregistered hotkey, with no threshold in the way.
+    let err = set_weights(&chain, &dev_key("//nobody").unwrap(), target, &three)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ChainError::Tx(TxError::NotRegistered)),
+        "{err}"
+    );
+    sudo_admin(
+        &chain,
+        &alice,
+        "sudo_set_stake_threshold",
+        vec![Value::u128(u128::from(10 * RAO_PER_TAO))],
+    )
+    .await
+    .unwrap();
+
+    // A mechanism the subnet lacks.
+    let err = set_weights(&chain, &v0, mech(netuid, 1), &three)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ChainError::Tx(TxError::NoSuchMechanism)),
+        "{err}"
+    );
+
     // Too few weights.
     sudo("sudo_set_min_allowed_weights", 3).await;
     let err = set_weights(
         &chain,
         &v0,
-        netuid,
+        target,
         &weights(vec![subnet.miners[0].uid], vec![65535]),
     )
     .await
@@ -251,18 +449,26 @@ async fn chain_refusals_are_typed() {
         "{err}"
     );
 
-    // Max weight exceeded: the limit is a u16 proportion of the normalised row.
-    sudo("sudo_set_max_weight_limit", 20000).await;
-    let err = set_weights(&chain, &v0, netuid, &three).await.unwrap_err();
-    assert!(
-        matches!(err, ChainError::Tx(TxError::MaxWeightExceeded)),
-        "{err}"
+    // No max-weight refusal: on spec 385 and 425 the limit is the constant 65535
+    // (`get_max_weight_limit`), whatever `MaxWeightsLimit` stores, and the sync reports it.
+    let mg = metagraph::sync(&chain, netuid, None).await.unwrap();
+    assert_eq!(mg.hyperparams.max_weights_limit, u16::MAX);
+    set_storage(
+        &chain,
+        serde_json::json!({ "SubtensorModule": { "MaxWeightsLimit": [[[netuid], 20000]] } }),
+    )
+    .await
+    .unwrap();
+    let mg = metagraph::sync(&chain, netuid, None).await.unwrap();
+    assert_eq!(
+        mg.hyperparams.max_weights_limit,
+        u16::MAX,
+        "as the runtime enforces it"
     );
-    sudo("sudo_set_max_weight_limit", 65535).await;
 
     // Version key below the subnet's.
     sudo("sudo_set_weights_version_key", 7).await;
-    let err = set_weights(&chain, &v0, netuid, &three).await.unwrap_err();
+    let err = set_weights(&chain, &v0, target, &three).await.unwrap_err();
     assert!(
         matches!(err, ChainError::Tx(TxError::VersionKeyTooLow)),
         "{err}"
@@ -271,34 +477,27 @@ async fn chain_refusals_are_typed() {
         version_key: 7,
         ..three.clone()
     };
-    set_weights(&chain, &v0, netuid, &ok)
+    set_weights(&chain, &v0, target, &ok)
         .await
         .expect("version key 7 accepted");
 
     // Rate limit: a second setting right after the first.
     sudo("sudo_set_weights_set_rate_limit", 100).await;
-    let err = set_weights(&chain, &v0, netuid, &ok).await.unwrap_err();
+    let err = set_weights(&chain, &v0, target, &ok).await.unwrap_err();
     assert!(matches!(err, ChainError::Tx(TxError::RateLimited)), "{err}");
     assert!(TxError::RateLimited.is_retryable());
 
     // Commit-reveal on: set_weights is refused with its own error.
-    let cr = Value::bool(true);
     sudo_admin(
         &chain,
         &alice,
         "sudo_set_commit_reveal_weights_enabled",
-        vec![Value::u128(u128::from(netuid)), cr],
+        vec![Value::u128(u128::from(netuid)), Value::bool(true)],
     )
     .await
     .unwrap();
-    let err = set_weights(
-        &chain,
-        &dev_key(&subnet.validators[1].uri).unwrap(),
-        netuid,
-        &ok,
-    )
-    .await
-    .unwrap_err();
+    sudo("sudo_set_weights_set_rate_limit", 0).await;
+    let err = set_weights(&chain, &v0, target, &ok).await.unwrap_err();
     assert!(
         matches!(err, ChainError::Tx(TxError::CommitRevealEnabled)),
         "{err}"
@@ -306,7 +505,8 @@ async fn chain_refusals_are_typed() {
     node.stop().await;
 }
 
-/// Commit-reveal v2: commit the hash, reveal in the reveal epoch, then read W back.
+/// Commit-reveal v2 (hash commit, reveal by the validator) in mechanism 0: commit, reveal in
+/// the reveal epoch, read W back; a wrong salt matches no commit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commit_then_reveal_lands_and_verifies() {
     use bt_chain::weights::{commit_weights, reveal_weights};
@@ -317,43 +517,35 @@ async fn commit_then_reveal_lands_and_verifies() {
         ..BootstrapConfig::default()
     };
     let subnet = bootstrap(&chain, &config).await.expect("bootstrap");
-    let netuid = subnet.netuid;
+    let target = Target::subnet(subnet.netuid);
     let v0 = dev_key(&subnet.validators[0].uri).unwrap();
     let w = weights(miner_uids(&subnet), vec![65535, 30000, 1000]);
     let salt = [7u16, 8, 9, 10];
 
-    // Direct setting is refused; a commit is accepted.
-    let err = set_weights(&chain, &v0, netuid, &w).await.unwrap_err();
-    assert!(
-        matches!(err, ChainError::Tx(TxError::CommitRevealEnabled)),
-        "{err}"
-    );
-    let committed = commit_weights(&chain, &v0, netuid, &w, &salt)
+    let committed = commit_weights(&chain, &v0, target, &w, &salt)
         .await
         .expect("commit");
 
-    // Reveal as soon as the chain allows: too early is a typed, retryable-by-waiting error.
+    // Reveal as soon as the chain allows: too early is a typed error, cured by waiting.
     let mut early = 0;
     let included = loop {
-        match reveal_weights(&chain, &v0, netuid, &w, &salt).await {
+        match reveal_weights(&chain, &v0, target, &w, &salt).await {
             Ok(included) => break included,
-            Err(ChainError::Tx(TxError::Reveal(_)))
+            Err(ChainError::Tx(TxError::Reveal(reason)))
                 if early < 4 * (usize::from(config.tempo) + 1) =>
             {
+                assert!(reason.contains("RevealTooEarly"), "{reason}");
                 early += 1;
                 new_block(&chain).await.expect("new block");
             }
             Err(e) => panic!("reveal failed after {early} blocks: {e}"),
         }
     };
-    assert!(
-        early > 0,
-        "the reveal should have to wait for the reveal epoch"
-    );
+    assert!(early > 0, "the reveal has to wait for the reveal epoch");
     assert!(included.block_number > committed.block_number);
     let v = verify_weights(
         &chain,
-        netuid,
+        target,
         &v0.public_key().0,
         &w,
         committed.block_number,
@@ -362,13 +554,26 @@ async fn commit_then_reveal_lands_and_verifies() {
     .unwrap();
     assert!(v.is_match(), "{v:?}");
 
-    // A reveal with the wrong salt matches no commit.
-    commit_weights(&chain, &v0, netuid, &w, &salt)
+    // A reveal with the wrong salt, in the reveal epoch, matches no commit.
+    let second = commit_weights(&chain, &v0, target, &w, &salt)
         .await
         .expect("second commit");
-    let err = reveal_weights(&chain, &v0, netuid, &w, &[1, 2])
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ChainError::Tx(TxError::Reveal(_))), "{err}");
+    let mut blocks = 0;
+    let err = loop {
+        match reveal_weights(&chain, &v0, target, &w, &[1, 2]).await {
+            Err(ChainError::Tx(TxError::Reveal(reason)))
+                if reason.contains("RevealTooEarly") && blocks < 40 =>
+            {
+                blocks += 1;
+                new_block(&chain).await.unwrap();
+            }
+            other => break other.unwrap_err(),
+        }
+    };
+    assert!(
+        matches!(&err, ChainError::Tx(TxError::Reveal(r)) if r.contains("InvalidRevealCommitHashNotMatch") || r.contains("NoWeightsCommitFound")),
+        "{err} (commit at {})",
+        second.block_number
+    );
     node.stop().await;
 }

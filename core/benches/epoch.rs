@@ -1,7 +1,10 @@
-//! Sparse and dense epoch timings: 64 validators weighting every uid, random weights and
-//! bonds (the targets: 4096 uids < 0.5 s, 256 uids < 2 ms, on one core).
+//! Epoch timings (spec 425 rules): 64 validators weighting every uid, random weights and
+//! bonds, Yuma2 and Yuma3 with liquid alpha (the targets: 4096 uids < 0.5 s, 256 uids
+//! < 2 ms, on one core).
 
-use bt_core::yuma::{epoch_dense, epoch_sparse, EpochInput, EpochParams};
+use bt_core::yuma::{
+    epoch_with_mechanisms, EpochHyperparams, MechanismInput, Runtime, SubnetEpochInput,
+};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;
 
@@ -18,8 +21,8 @@ impl Rng {
     }
 }
 
-/// `n` uids, the first 64 validators with stake, each weighting and bonding all other uids.
-pub fn subnet(n: usize, validators: usize) -> EpochInput {
+/// `n` uids, the first `validators` with stake, each weighting and bonding all other uids.
+pub fn subnet(n: usize, validators: usize, yuma3: bool) -> SubnetEpochInput {
     let mut rng = Rng(n as u64);
     // Each validator row weights (or bonds) every other uid with a random u16.
     let matrix = |rng: &mut Rng| -> Vec<Vec<(u16, u16)>> {
@@ -34,9 +37,11 @@ pub fn subnet(n: usize, validators: usize) -> EpochInput {
     };
     let weights = matrix(&mut rng);
     let bonds = matrix(&mut rng);
-    EpochInput {
+    SubnetEpochInput {
+        runtime: Runtime::Spec425,
         current_block: 1000,
-        stake: (0..n)
+        n: n as u16,
+        alpha_stake: (0..n)
             .map(|i| {
                 if i < validators {
                     1_000_000_000 + rng.next() % 1_000_000_000_000
@@ -45,38 +50,41 @@ pub fn subnet(n: usize, validators: usize) -> EpochInput {
                 }
             })
             .collect(),
-        last_update: vec![999; n],
-        block_at_registration: vec![1; n],
+        tao_stake: (0..n).map(|_| rng.next() % 1_000_000_000_000).collect(),
+        tao_weight: 971_718_665_099_567_868,
+        stake_threshold: 1_000_000_000,
+        owner_uid: Some(0),
         validator_permit: (0..n).map(|i| i < validators).collect(),
-        weights,
-        bonds,
+        block_at_registration: vec![1; n],
+        mechanisms: vec![MechanismInput {
+            last_update: vec![999; n],
+            weights,
+            bonds,
+            commit_block: Vec::new(),
+        }],
         rao_emission: 1_000_000_000,
-        params: EpochParams {
+        params: EpochHyperparams {
             max_allowed_validators: validators as u16,
-            ..EpochParams::default()
+            yuma3_enabled: yuma3,
+            liquid_alpha_enabled: yuma3,
+            bonds_penalty: if yuma3 { 32768 } else { u16::MAX },
+            ..EpochHyperparams::default()
         },
     }
 }
 
 fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("epoch_sparse");
-    group.sample_size(10);
-    for n in [256usize, 1024, 4096] {
-        let input = subnet(n, 64);
-        group.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
-            b.iter(|| epoch_sparse(black_box(input)))
-        });
+    for (name, yuma3) in [("epoch_yuma2", false), ("epoch_yuma3_liquid_alpha", true)] {
+        let mut group = c.benchmark_group(name);
+        group.sample_size(10);
+        for n in [256usize, 1024, 4096] {
+            let input = subnet(n, 64, yuma3);
+            group.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
+                b.iter(|| epoch_with_mechanisms(black_box(input)))
+            });
+        }
+        group.finish();
     }
-    group.finish();
-    let mut group = c.benchmark_group("epoch_dense");
-    group.sample_size(10);
-    for n in [256usize, 1024] {
-        let input = subnet(n, 64);
-        group.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
-            b.iter(|| epoch_dense(black_box(input)))
-        });
-    }
-    group.finish();
 }
 
 criterion_group!(benches, bench);

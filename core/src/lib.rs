@@ -6,8 +6,10 @@
 //! - [`ema`]: the per-uid moving average of scores a validator keeps;
 //! - [`metagraph`]: one subnet at one block (neurons, hyperparameters) and the views derived from it;
 //! - [`volume`]: the masa-style volume reward (z-score through the normal CDF);
-//! - [`yuma`]: the epoch (Yuma consensus) in the chain's fixed-point arithmetic;
-//! - [`replay`]: the chain's last epoch recomputed and compared value by value.
+//! - [`stake`]: the stake the epoch weighs each uid by (alpha + weighted TAO, as the runtime);
+//! - [`yuma`]: the epoch (Yuma consensus) of today's runtime in the chain's fixed-point arithmetic;
+//! - [`replay`]: the chain's last epoch recomputed and compared value by value;
+//! - [`schedule`]: the epoch schedule (commit-reveal epochs, the activity cutoff).
 //!
 //! The crate is `no_std` + `alloc` so that the same code compiles to `wasm32-unknown-unknown`.
 #![no_std]
@@ -22,6 +24,8 @@ pub mod ema;
 pub mod metagraph;
 pub mod numpy;
 pub mod replay;
+pub mod schedule;
+pub mod stake;
 pub mod volume;
 pub mod weights;
 pub mod yuma;

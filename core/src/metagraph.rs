@@ -8,7 +8,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::yuma::{EpochInput, EpochParams};
+use crate::yuma::{
+    commit_blocks, CommitExpiry, EpochError, EpochHyperparams, MechanismInput, Runtime,
+    SubnetEpochInput, TimelockedCommitQueue, WeightCommitQueue,
+};
 
 /// A 32-byte sr25519 public key (hotkey or coldkey).
 pub type AccountId = [u8; 32];
@@ -46,7 +49,9 @@ impl AxonInfo {
     }
 }
 
-/// One uid of a subnet.
+/// One uid of a subnet. The per-mechanism fields (`incentive`, `last_update`, `weights`,
+/// `bonds`) are those of [`Metagraph::mecid`], like the SDK's `metagraph(netuid, mechid)`;
+/// every mechanism's are in [`Metagraph::mechanisms`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Neuron {
     /// The uid (index in every per-uid vector).
@@ -55,46 +60,113 @@ pub struct Neuron {
     pub hotkey: AccountId,
     /// `Owner[hotkey]`.
     pub coldkey: AccountId,
-    /// `Active[netuid][uid]`.
+    /// `Active[netuid][uid]` (across mechanisms).
     pub active: bool,
     /// `Axons[netuid][hotkey]` (default when absent).
     pub axon: AxonInfo,
-    /// The hotkey's alpha on this subnet (rao).
+    /// The alpha stake the epoch counts for this hotkey on this subnet (rao): its own plus
+    /// what parents lend it, minus what it lends its children.
     pub alpha_stake: u64,
-    /// The hotkey's TAO on the root subnet (rao).
+    /// The root TAO stake the epoch counts for it (rao), inherited the same way.
     pub tao_stake: u64,
-    /// The stake the epoch weighs this uid by (rao): alpha plus weighted TAO.
+    /// The stake weight (rao): alpha plus `TaoWeight` × TAO, as the chain reports it (floored).
     pub total_stake: u64,
-    /// `Rank` (0 on runtimes that no longer store it).
-    pub rank: u16,
-    /// `Trust` (0 on runtimes that no longer store it).
-    pub trust: u16,
-    /// `Consensus`.
+    /// `StakeWeight[netuid][uid]`: the normalised stake the last epoch used, u16.
+    pub stake_weight: u16,
+    /// `Rank`, on runtimes that still store it (removed after spec 385).
+    pub rank: Option<u16>,
+    /// `Trust`, on runtimes that still store it (removed after spec 385).
+    pub trust: Option<u16>,
+    /// `Consensus` (across mechanisms, split-weighted).
     pub consensus: u16,
-    /// `Incentive`.
+    /// `Incentive[mecid*4096+netuid]`: this mechanism's incentive.
     pub incentive: u16,
-    /// `Dividends`.
+    /// `Dividends` (across mechanisms, split-weighted).
     pub dividends: u16,
-    /// `ValidatorTrust`.
+    /// `ValidatorTrust` (across mechanisms, split-weighted).
     pub validator_trust: u16,
-    /// `Emission` of the last epoch (rao).
+    /// `Emission` of the last epoch (rao of alpha, across mechanisms).
     pub emission: u64,
-    /// `LastUpdate`: the block of the last weight setting (or commit).
+    /// `LastUpdate[idx]`: the block of the last weight setting (or commit) in this mechanism.
     pub last_update: u64,
     /// `BlockAtRegistration`.
     pub block_at_registration: u64,
     /// `ValidatorPermit`.
     pub validator_permit: bool,
-    /// `PruningScores` (0 where not stored).
-    pub pruning_score: u16,
-    /// `Weights[netuid][uid]`: `(uid, u16)` in storage (submission) order, zeros kept.
+    /// `PruningScores`, on runtimes that still store it (removed after spec 385).
+    pub pruning_score: Option<u16>,
+    /// `Weights[idx][uid]`: `(uid, u16)` in storage (submission) order, zeros kept.
     pub weights: Vec<(u16, u16)>,
-    /// `Bonds[netuid][uid]`.
+    /// `Bonds[idx][uid]`.
     pub bonds: Vec<(u16, u16)>,
+}
+
+/// A commit that the chain has not revealed yet (`WeightCommits` for hash commits,
+/// `TimelockedWeightCommits` for timelocked ones): the epoch masks weights on uids that
+/// registered after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCommit {
+    /// The committer's uid.
+    pub uid: u16,
+    /// The epoch it was committed in (`SubnetEpochIndex` on dynamic-tempo runtimes).
+    pub commit_epoch: u64,
+    /// The block it was committed in.
+    pub commit_block: u64,
+    /// The drand round it is encrypted to (timelocked commits), `None` for hash commits.
+    pub reveal_round: Option<u64>,
+}
+
+/// One mechanism of a subnet: its own weights, bonds, incentive and activity
+/// (stored under `NetUidStorageIndex = mecid × 4096 + netuid`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Mechanism {
+    /// The mechanism id (0 for the first).
+    pub mecid: u8,
+    /// `Incentive[idx]`, per uid.
+    pub incentive: Vec<u16>,
+    /// `LastUpdate[idx]`, per uid.
+    pub last_update: Vec<u64>,
+    /// `Weights[idx][uid]`, per uid.
+    pub weights: Vec<Vec<(u16, u16)>>,
+    /// `Bonds[idx][uid]`, per uid.
+    pub bonds: Vec<Vec<(u16, u16)>>,
+    /// Unrevealed commits (hash and timelocked).
+    pub commits: Vec<PendingCommit>,
+}
+
+/// The chain's cap on subnets: mechanism `m` of subnet `n` is stored under `m × 4096 + n`.
+pub const GLOBAL_MAX_SUBNET_COUNT: u16 = 4096;
+
+/// The storage index of a mechanism's items (`NetUidStorageIndex`): `mecid × 4096 + netuid`.
+/// For mechanism 0 it is the netuid itself.
+pub fn storage_index(netuid: u16, mecid: u8) -> u16 {
+    u16::from(mecid)
+        .saturating_mul(GLOBAL_MAX_SUBNET_COUNT)
+        .saturating_add(netuid)
+}
+
+/// When the subnet's epochs run: what the chain stores about its schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EpochSchedule {
+    /// True on runtimes with dynamic tempo (spec ≥ 423): epochs fire at
+    /// `last_epoch_block + tempo` or at `pending_epoch_at`, and are counted by `epoch_index`.
+    pub dynamic_tempo: bool,
+    /// The block of the last epoch: `LastEpochBlock` with dynamic tempo,
+    /// `LastMechansimStepBlock` before (0 = none yet).
+    pub last_epoch_block: u64,
+    /// `PendingEpochAt`: an epoch the owner triggered or the chain deferred (0 = none).
+    pub pending_epoch_at: u64,
+    /// `SubnetEpochIndex`: epochs run so far (dynamic tempo only).
+    pub epoch_index: u64,
+    /// `BlocksSinceLastStep`.
+    pub blocks_since_last_step: u64,
+    /// `LastMechansimStepBlock` (the chain's spelling): the block emission was last drained.
+    pub last_mechanism_step_block: u64,
 }
 
 /// The subnet hyperparameters a validator and the epoch need, in the chain's units.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Hyperparams {
     /// Blocks between epochs.
     pub tempo: u16,
@@ -104,35 +176,57 @@ pub struct Hyperparams {
     pub max_weights_limit: u16,
     /// The lowest `version_key` the chain accepts (0 = any).
     pub weights_version: u64,
-    /// Blocks between two weight settings of one hotkey.
+    /// Blocks between two weight settings (commits, under commit-reveal) of one hotkey.
     pub weights_rate_limit: u64,
     /// Weights must be committed, then revealed.
     pub commit_reveal_enabled: bool,
-    /// Epochs between a commit and its reveal.
+    /// Epochs between a commit and its reveal (`RevealPeriodEpochs`).
     pub commit_reveal_period: u64,
+    /// The commit-reveal version the chain accepts (`CommitRevealWeightsVersion`, global).
+    pub commit_reveal_version: u16,
     /// Consensus majority, u16 proportion.
     pub kappa: u16,
     /// Bond EMA factor, millionths.
     pub bonds_moving_average: u64,
-    /// Blocks after which a validator with no new weights is inactive.
-    pub activity_cutoff: u16,
+    /// Blocks after which a validator with no new weights is inactive, as the epoch uses it:
+    /// `ActivityCutoffFactorMilli × tempo / 1000` (at least 1) with dynamic tempo,
+    /// `ActivityCutoff` before.
+    pub activity_cutoff: u64,
+    /// `ActivityCutoffFactorMilli` (dynamic-tempo runtimes only).
+    pub activity_cutoff_factor_milli: Option<u64>,
     /// How many uids may hold a validator permit.
     pub max_allowed_validators: u16,
     /// The most uids the subnet may hold.
     pub max_allowed_uids: u16,
     /// Blocks a new registration is protected from pruning.
     pub immunity_period: u16,
-    /// Liquid alpha (per-column bond EMA factors).
+    /// Liquid alpha (per-bond EMA factors; acts under Yuma3 only on these runtimes).
     pub liquid_alpha_enabled: bool,
     /// Liquid alpha's low bound, u16 proportion.
     pub alpha_low: u16,
     /// Liquid alpha's high bound, u16 proportion.
     pub alpha_high: u16,
+    /// `AlphaSigmoidSteepness` (liquid alpha's sigmoid).
+    pub alpha_sigmoid_steepness: i16,
+    /// `Yuma3On`: Yuma3 bonds and dividends.
+    pub yuma3: bool,
+    /// `BondsPenalty`, u16 proportion β of `W + β(W̄ − W)` in the bonds.
+    pub bonds_penalty: u16,
+    /// `BondsResetOn`.
+    pub bonds_reset: bool,
+    /// `MechanismCountCurrent`.
+    pub mechanism_count: u8,
+    /// `MechanismEmissionSplit` (empty: an even split).
+    pub mechanism_emission_split: Vec<u16>,
+    /// `StakeThreshold` (global, rao of stake weight): below it no weights, no epoch stake.
+    pub stake_threshold: u64,
+    /// `TaoWeight` (global): root TAO's weight in the stake, a proportion of u64::MAX.
+    pub tao_weight: u64,
 }
 
 impl Default for Hyperparams {
     fn default() -> Self {
-        let epoch = EpochParams::default();
+        let epoch = EpochHyperparams::default();
         Self {
             tempo: 360,
             min_allowed_weights: 1,
@@ -141,15 +235,25 @@ impl Default for Hyperparams {
             weights_rate_limit: 100,
             commit_reveal_enabled: false,
             commit_reveal_period: 1,
+            commit_reveal_version: 4,
             kappa: epoch.kappa,
             bonds_moving_average: epoch.bonds_moving_average,
-            activity_cutoff: epoch.activity_cutoff,
+            activity_cutoff: u64::from(epoch.activity_cutoff),
+            activity_cutoff_factor_milli: None,
             max_allowed_validators: epoch.max_allowed_validators,
             max_allowed_uids: 256,
             immunity_period: 4096,
             liquid_alpha_enabled: false,
             alpha_low: epoch.alpha_low,
             alpha_high: epoch.alpha_high,
+            alpha_sigmoid_steepness: epoch.alpha_sigmoid_steepness,
+            yuma3: false,
+            bonds_penalty: u16::MAX,
+            bonds_reset: false,
+            mechanism_count: 1,
+            mechanism_emission_split: Vec::new(),
+            stake_threshold: 0,
+            tao_weight: 0,
         }
     }
 }
@@ -159,14 +263,22 @@ impl Default for Hyperparams {
 pub struct Metagraph {
     /// The subnet.
     pub netuid: u16,
+    /// The mechanism whose values the neurons' per-mechanism fields show.
+    pub mecid: u8,
     /// The block the values were read at.
     pub block: u64,
     /// The runtime's spec_version at that block.
     pub spec_version: u32,
-    /// The block of the subnet's last epoch (`LastMechansimStepBlock`, 0 = none yet).
-    pub last_epoch_block: u64,
+    /// The subnet's epoch schedule.
+    pub schedule: EpochSchedule,
+    /// The subnet owner's hotkey (`SubnetOwnerHotkey`).
+    pub owner_hotkey: Option<AccountId>,
+    /// The owner hotkey's uid, when it is registered (the epoch treats it specially).
+    pub owner_uid: Option<u16>,
     /// The neurons, indexed by uid.
     pub neurons: Vec<Neuron>,
+    /// Every mechanism, by mecid.
+    pub mechanisms: Vec<Mechanism>,
     /// The subnet's hyperparameters.
     pub hyperparams: Hyperparams,
 }
@@ -175,6 +287,32 @@ impl Metagraph {
     /// Number of uids.
     pub fn n(&self) -> usize {
         self.neurons.len()
+    }
+
+    /// Each mechanism's share of the subnet's emission as a u16 proportion, as the chain
+    /// splits it: `MechanismEmissionSplit` padded or cut to the mechanism count, or an even
+    /// split; the rounding remainder goes to mechanism 0.
+    pub fn emission_shares(&self) -> Vec<u16> {
+        let count = usize::from(self.hyperparams.mechanism_count.max(1));
+        let split = &self.hyperparams.mechanism_emission_split;
+        let mut shares: Vec<u16> = if split.is_empty() {
+            alloc::vec![u16::MAX / count as u16; count]
+        } else {
+            let mut s = split.clone();
+            s.resize(count, 0);
+            s
+        };
+        let total: u32 = shares.iter().map(|&s| u32::from(s)).sum();
+        if let Some(first) = shares.first_mut() {
+            let rest = u32::from(u16::MAX).saturating_sub(total);
+            *first = first.saturating_add(u16::try_from(rest).unwrap_or(u16::MAX));
+        }
+        shares
+    }
+
+    /// The mechanism the neurons show.
+    pub fn mechanism(&self) -> Option<&Mechanism> {
+        self.mechanisms.get(usize::from(self.mecid))
     }
 
     /// The uid registered to `hotkey`, if any.
@@ -209,34 +347,137 @@ impl Metagraph {
             .collect()
     }
 
-    /// The epoch's input for this subnet as if the epoch ran at `current_block` with
-    /// `rao_emission` to distribute: what the chain itself reads from this state.
-    pub fn epoch_input(&self, current_block: u64, rao_emission: u64) -> EpochInput {
+    /// The epoch rules of this metagraph's runtime (`None` below spec 385, whose rules are
+    /// not implemented).
+    pub fn runtime(&self) -> Option<Runtime> {
+        Runtime::for_spec_version(self.spec_version)
+    }
+
+    /// The epoch's input for this subnet, every mechanism, as if the epoch ran at
+    /// `current_block` with `rao_emission` to distribute: what the chain itself reads from
+    /// this state (read it at the block before the epoch). The neurons' per-mechanism fields
+    /// stand for mechanism [`Metagraph::mecid`], so an edited neuron (the explorer's what-if)
+    /// counts.
+    pub fn epoch_input(
+        &self,
+        current_block: u64,
+        rao_emission: u64,
+    ) -> Result<SubnetEpochInput, EpochError> {
+        let runtime = self
+            .runtime()
+            .ok_or(EpochError::UnsupportedRuntime(self.spec_version))?;
+        let n = u16::try_from(self.n()).map_err(|_| EpochError::TooManyNeurons(self.n()))?;
         let h = &self.hyperparams;
-        let params = EpochParams {
-            activity_cutoff: h.activity_cutoff,
-            kappa: h.kappa,
-            bonds_moving_average: h.bonds_moving_average,
-            max_allowed_validators: h.max_allowed_validators,
-            liquid_alpha: h.liquid_alpha_enabled,
-            alpha_low: h.alpha_low,
-            alpha_high: h.alpha_high,
-            tempo: h.tempo,
-            ..EpochParams::default()
+        let expiry = if runtime.dynamic_tempo() {
+            // The epoch block increments SubnetEpochIndex before the epoch runs.
+            CommitExpiry::EpochIndex {
+                epoch_index: self.schedule.epoch_index.saturating_add(1),
+                reveal_period: h.commit_reveal_period,
+            }
+        } else {
+            CommitExpiry::BlockGrid {
+                netuid: self.netuid,
+                tempo: h.tempo,
+                current_block,
+                reveal_period: h.commit_reveal_period,
+            }
         };
+        let count = usize::from(h.mechanism_count.max(1));
+        let mut mechanisms = Vec::with_capacity(count);
+        for mecid in 0..count {
+            let stored = self.mechanisms.get(mecid);
+            let mut m = MechanismInput {
+                last_update: stored.map(|m| m.last_update.clone()).unwrap_or_default(),
+                weights: stored.map(|m| m.weights.clone()).unwrap_or_default(),
+                bonds: stored.map(|m| m.bonds.clone()).unwrap_or_default(),
+                commit_block: Vec::new(),
+            };
+            if mecid == usize::from(self.mecid) {
+                m.last_update = self.neurons.iter().map(|x| x.last_update).collect();
+                m.weights = self.neurons.iter().map(|x| x.weights.clone()).collect();
+                m.bonds = self.neurons.iter().map(|x| x.bonds.clone()).collect();
+            }
+            if h.commit_reveal_enabled {
+                let commits = stored.map(|m| m.commits.as_slice()).unwrap_or_default();
+                let (hashed, timelocked) = commit_queues(commits, runtime.dynamic_tempo());
+                m.commit_block = commit_blocks(n, &expiry, &hashed, &timelocked);
+            }
+            mechanisms.push(m);
+        }
         let col = |f: fn(&Neuron) -> u64| self.neurons.iter().map(f).collect::<Vec<u64>>();
-        EpochInput {
+        Ok(SubnetEpochInput {
+            runtime,
             current_block,
-            stake: col(|n| n.total_stake),
-            last_update: col(|n| n.last_update),
-            block_at_registration: col(|n| n.block_at_registration),
-            validator_permit: self.neurons.iter().map(|n| n.validator_permit).collect(),
-            weights: self.neurons.iter().map(|n| n.weights.clone()).collect(),
-            bonds: self.neurons.iter().map(|n| n.bonds.clone()).collect(),
+            n,
+            alpha_stake: col(|x| x.alpha_stake),
+            tao_stake: col(|x| x.tao_stake),
+            tao_weight: h.tao_weight,
+            stake_threshold: h.stake_threshold,
+            owner_uid: self.owner_uid,
+            validator_permit: self.neurons.iter().map(|x| x.validator_permit).collect(),
+            block_at_registration: col(|x| x.block_at_registration),
+            mechanisms,
             rao_emission,
-            params,
+            params: EpochHyperparams {
+                tempo: h.tempo,
+                activity_cutoff: u16::try_from(h.activity_cutoff).unwrap_or(u16::MAX),
+                activity_cutoff_factor_milli: h
+                    .activity_cutoff_factor_milli
+                    .map_or(0, |f| u32::try_from(f).unwrap_or(u32::MAX)),
+                kappa: h.kappa,
+                bonds_moving_average: h.bonds_moving_average,
+                bonds_penalty: h.bonds_penalty,
+                max_allowed_validators: h.max_allowed_validators,
+                liquid_alpha_enabled: h.liquid_alpha_enabled,
+                alpha_low: h.alpha_low,
+                alpha_high: h.alpha_high,
+                alpha_sigmoid_steepness: h.alpha_sigmoid_steepness,
+                yuma3_enabled: h.yuma3,
+                commit_reveal_enabled: h.commit_reveal_enabled,
+                last_mechanism_step_block: self.schedule.last_mechanism_step_block,
+                mechanism_count: h.mechanism_count.max(1),
+                mechanism_emission_split: (!h.mechanism_emission_split.is_empty())
+                    .then(|| h.mechanism_emission_split.clone()),
+            },
+        })
+    }
+}
+
+/// The commits as the epoch's queues: hash commits per uid in queue order, timelocked ones
+/// per commit epoch. Hash commits carry `(commit_epoch, commit_block)` on dynamic-tempo
+/// runtimes and `(commit_block, …)` before.
+fn commit_queues(
+    commits: &[PendingCommit],
+    dynamic_tempo: bool,
+) -> (Vec<WeightCommitQueue>, Vec<TimelockedCommitQueue>) {
+    let mut hashed: Vec<WeightCommitQueue> = Vec::new();
+    let mut timelocked: Vec<TimelockedCommitQueue> = Vec::new();
+    for c in commits {
+        if c.reveal_round.is_some() {
+            let entry = (Some(c.uid), c.commit_block);
+            match timelocked.iter_mut().find(|q| q.epoch == c.commit_epoch) {
+                Some(q) => q.entries.push(entry),
+                None => timelocked.push(TimelockedCommitQueue {
+                    epoch: c.commit_epoch,
+                    entries: alloc::vec![entry],
+                }),
+            }
+        } else {
+            let entry = if dynamic_tempo {
+                (c.commit_epoch, c.commit_block)
+            } else {
+                (c.commit_block, c.commit_block)
+            };
+            match hashed.iter_mut().find(|q| q.uid == Some(c.uid)) {
+                Some(q) => q.entries.push(entry),
+                None => hashed.push(WeightCommitQueue {
+                    uid: Some(c.uid),
+                    entries: alloc::vec![entry],
+                }),
+            }
         }
     }
+    (hashed, timelocked)
 }
 
 #[cfg(test)]
@@ -290,31 +531,96 @@ mod tests {
     }
 
     #[test]
-    fn epoch_input_carries_every_column() {
+    fn epoch_input_carries_every_column_and_the_edited_mechanism() {
         let mut a = neuron(0, alloc::vec![(1, 100)]);
-        a.total_stake = 5;
+        a.alpha_stake = 5;
+        a.tao_stake = 2;
         a.last_update = 7;
         a.validator_permit = true;
         let mut b = neuron(1, alloc::vec![]);
         b.block_at_registration = 3;
         b.bonds = alloc::vec![(0, 9)];
+        let stored = Mechanism {
+            mecid: 0,
+            last_update: alloc::vec![1, 1],
+            weights: alloc::vec![alloc::vec![(1, 1)], Vec::new()],
+            commits: alloc::vec![PendingCommit {
+                uid: 0,
+                commit_epoch: 4,
+                commit_block: 40,
+                reveal_round: None,
+            }],
+            ..Mechanism::default()
+        };
         let mg = Metagraph {
+            spec_version: 425,
+            owner_uid: Some(1),
             neurons: alloc::vec![a, b],
+            mechanisms: alloc::vec![stored.clone(), Mechanism { mecid: 1, ..stored }],
+            schedule: EpochSchedule {
+                epoch_index: 4,
+                ..EpochSchedule::default()
+            },
             hyperparams: Hyperparams {
                 kappa: 1,
-                activity_cutoff: 2,
+                activity_cutoff_factor_milli: Some(2000),
+                mechanism_count: 2,
+                commit_reveal_enabled: true,
+                tao_weight: 9,
+                stake_threshold: 4,
                 ..Hyperparams::default()
             },
             ..Metagraph::default()
         };
-        let input = mg.epoch_input(10, 1000);
-        assert_eq!(input.stake, alloc::vec![5, 0]);
-        assert_eq!(input.last_update, alloc::vec![7, 0]);
+        let input = mg.epoch_input(10, 1000).unwrap();
+        assert_eq!(input.runtime, Runtime::Spec425);
+        assert_eq!(
+            (input.alpha_stake.clone(), input.tao_stake.clone()),
+            (alloc::vec![5, 0], alloc::vec![2, 0])
+        );
+        assert_eq!(
+            (input.tao_weight, input.stake_threshold, input.owner_uid),
+            (9, 4, Some(1))
+        );
         assert_eq!(input.block_at_registration, alloc::vec![0, 3]);
         assert_eq!(input.validator_permit, alloc::vec![true, false]);
-        assert_eq!(input.weights[0], alloc::vec![(1, 100)]);
-        assert_eq!(input.bonds[1], alloc::vec![(0, 9)]);
-        assert_eq!((input.params.kappa, input.params.activity_cutoff), (1, 2));
+        // Mechanism 0 is the neurons' (edited) view, mechanism 1 as stored.
+        assert_eq!(input.mechanisms[0].last_update, alloc::vec![7, 0]);
+        assert_eq!(input.mechanisms[0].weights[0], alloc::vec![(1, 100)]);
+        assert_eq!(input.mechanisms[0].bonds[1], alloc::vec![(0, 9)]);
+        assert_eq!(input.mechanisms[1].weights[0], alloc::vec![(1, 1)]);
+        // The hash commit of epoch 4 is live (epoch 5 ≤ 4 + 1).
+        assert_eq!(
+            input.mechanisms[1].commit_block,
+            alloc::vec![Some(40), None]
+        );
+        assert_eq!(
+            (
+                input.params.kappa,
+                input.params.activity_cutoff_factor_milli
+            ),
+            (1, 2000)
+        );
         assert_eq!((input.current_block, input.rao_emission), (10, 1000));
+        let old = Metagraph {
+            spec_version: 218,
+            ..mg
+        };
+        assert!(matches!(
+            old.epoch_input(10, 0),
+            Err(EpochError::UnsupportedRuntime(218))
+        ));
+    }
+
+    #[test]
+    fn emission_shares_follow_the_split_or_are_even() {
+        let mut mg = Metagraph::default();
+        assert_eq!(mg.emission_shares(), alloc::vec![65535]);
+        mg.hyperparams.mechanism_count = 2;
+        assert_eq!(mg.emission_shares(), alloc::vec![32768, 32767]);
+        mg.hyperparams.mechanism_emission_split = alloc::vec![16384, 49151];
+        assert_eq!(mg.emission_shares(), alloc::vec![16384, 49151]);
+        mg.hyperparams.mechanism_emission_split = alloc::vec![65535];
+        assert_eq!(mg.emission_shares(), alloc::vec![65535, 0]);
     }
 }

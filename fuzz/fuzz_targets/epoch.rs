@@ -1,65 +1,128 @@
-//! Fuzz target: the epoch (sparse, traced and dense) never panics on any input, consistent
-//! or not, and a successful run has one entry per uid.
+//! Fuzz target: the epoch (every rule set, traced or not, per mechanism, the validator row
+//! view and the legacy single-mechanism input) never panics on any input, consistent or not,
+//! and a successful run has one entry per uid.
 #![no_main]
 
 use arbitrary::Arbitrary;
-use bt_core::yuma::{epoch_dense, epoch_sparse, epoch_sparse_traced, EpochInput, EpochParams};
+use bt_core::yuma::{
+    epoch_mechanism, epoch_sparse, epoch_with_mechanisms, epoch_with_mechanisms_traced,
+    validator_row_view, EpochHyperparams, EpochInput, MechanismInput, Runtime, SubnetEpochInput,
+};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]
-struct Case {
-    current_block: u64,
-    stake: Vec<u64>,
+struct Mechanism {
     last_update: Vec<u64>,
-    block_at_registration: Vec<u64>,
-    validator_permit: Vec<bool>,
     weights: Vec<Vec<(u16, u16)>>,
     bonds: Vec<Vec<(u16, u16)>>,
+    commit_block: Vec<Option<u64>>,
+}
+
+#[derive(Debug, Arbitrary)]
+struct Case {
+    runtime: u8,
+    current_block: u64,
+    n: u16,
+    alpha_stake: Vec<u64>,
+    tao_stake: Vec<u64>,
+    tao_weight: u64,
+    stake_threshold: u64,
+    owner_uid: Option<u16>,
+    validator_permit: Vec<bool>,
+    block_at_registration: Vec<u64>,
+    mechanisms: Vec<Mechanism>,
     rao_emission: u64,
-    params: (u16, u16, u64, u16, bool, u16, u16, bool, u16, i16, u16, u64),
+    params: (u16, u16, u32, u16, u64, u16, u16, bool),
+    params2: (u16, u16, i16, bool, bool, u64, u8),
+    split: Option<Vec<u16>>,
     consistent: bool,
 }
 
 fuzz_target!(|case: Case| {
-    let mut input = EpochInput {
+    let p = case.params;
+    let q = case.params2;
+    let mut input = SubnetEpochInput {
+        runtime: [Runtime::Spec385, Runtime::Spec397, Runtime::Spec425]
+            [usize::from(case.runtime % 3)],
         current_block: case.current_block,
-        stake: case.stake,
-        last_update: case.last_update,
-        block_at_registration: case.block_at_registration,
+        n: case.n,
+        alpha_stake: case.alpha_stake,
+        tao_stake: case.tao_stake,
+        tao_weight: case.tao_weight,
+        stake_threshold: case.stake_threshold,
+        owner_uid: case.owner_uid,
         validator_permit: case.validator_permit,
-        weights: case.weights,
-        bonds: case.bonds,
+        block_at_registration: case.block_at_registration,
+        mechanisms: case
+            .mechanisms
+            .into_iter()
+            .map(|m| MechanismInput {
+                last_update: m.last_update,
+                weights: m.weights,
+                bonds: m.bonds,
+                commit_block: m.commit_block,
+            })
+            .collect(),
         rao_emission: case.rao_emission,
-        params: EpochParams {
-            activity_cutoff: case.params.0,
-            kappa: case.params.1,
-            bonds_moving_average: case.params.2,
-            max_allowed_validators: case.params.3,
-            liquid_alpha: case.params.4,
-            alpha_low: case.params.5,
-            alpha_high: case.params.6,
-            yuma3: case.params.7,
-            bonds_penalty: case.params.8,
-            alpha_sigmoid_steepness: case.params.9,
-            tempo: case.params.10,
-            last_mechanism_step_block: case.params.11,
+        params: EpochHyperparams {
+            tempo: p.0,
+            activity_cutoff: p.1,
+            activity_cutoff_factor_milli: p.2,
+            kappa: p.3,
+            bonds_moving_average: p.4,
+            bonds_penalty: p.5,
+            max_allowed_validators: p.6,
+            liquid_alpha_enabled: p.7,
+            alpha_low: q.0,
+            alpha_high: q.1,
+            alpha_sigmoid_steepness: q.2,
+            yuma3_enabled: q.3,
+            commit_reveal_enabled: q.4,
+            last_mechanism_step_block: q.5,
+            mechanism_count: q.6 % 4,
+            mechanism_emission_split: case.split,
         },
     };
     if case.consistent {
         // Most fuzz inputs would stop at the shape check; make half of them well-shaped.
-        let n = input.stake.len().min(512);
-        input.stake.truncate(n);
-        input.last_update.resize(n, 0);
+        let n = usize::from(input.n.min(512));
+        input.n = n as u16;
+        input.alpha_stake.resize(n, 0);
+        input.tao_stake.resize(n, 0);
         input.block_at_registration.resize(n, 0);
-        input.validator_permit.resize(n, true);
-        input.weights.truncate(n);
-        input.bonds.truncate(n);
+        let count = usize::from(input.params.mechanism_count);
+        input.mechanisms.resize_with(count, MechanismInput::default);
+        for m in &mut input.mechanisms {
+            if !m.commit_block.is_empty() {
+                m.commit_block.resize(n, None);
+            }
+        }
     }
-    let n = input.stake.len();
-    if let Ok(out) = epoch_sparse(&input) {
-        assert_eq!(out.incentive.len(), n);
-        assert_eq!(out.bonds.len(), n);
+    let n = usize::from(input.n);
+    if let Ok(out) = epoch_with_mechanisms(&input) {
+        assert_eq!(out.consensus.len(), n);
+        for m in &out.mechanisms {
+            assert_eq!(m.incentive.len(), n);
+            assert_eq!(m.bonds.len(), n);
+        }
     }
-    let _ = epoch_sparse_traced(&input);
-    let _ = epoch_dense(&input);
+    let _ = epoch_with_mechanisms_traced(&input);
+    let _ = epoch_mechanism(&input, 0, input.rao_emission);
+    let _ = validator_row_view(&input, 0, 0);
+    let legacy = EpochInput {
+        current_block: input.current_block,
+        stake: input.alpha_stake.clone(),
+        last_update: input
+            .mechanisms
+            .first()
+            .map(|m| m.last_update.clone())
+            .unwrap_or_default(),
+        block_at_registration: input.block_at_registration.clone(),
+        validator_permit: input.validator_permit.clone(),
+        weights: Vec::new(),
+        bonds: Vec::new(),
+        rao_emission: input.rao_emission,
+        params: Default::default(),
+    };
+    let _ = epoch_sparse(&legacy);
 });

@@ -37,9 +37,6 @@ enum Command {
     },
     /// Run the Yuma epoch on an epoch input (JSON on stdin) and print the outputs as JSON.
     Epoch {
-        /// Use the dense (test) path instead of the sparse production path.
-        #[arg(long)]
-        dense: bool,
         /// Include a per-step trace of intermediate values in the output.
         #[arg(long)]
         trace: bool,
@@ -54,10 +51,15 @@ enum Command {
         /// The subnet.
         #[arg(long)]
         netuid: Option<u16>,
+        /// The mechanism whose incentive, weights and bonds the table shows (JSON: every
+        /// mechanism's, this one's on the neurons).
+        #[arg(long, default_value_t = 0)]
+        mechid: u8,
         /// Read at this block instead of the best one.
         #[arg(long)]
         block: Option<u64>,
-        /// Print the metagraph as JSON.
+        /// Print the metagraph as JSON: SS58 keys, stake and emission in α/τ with rao
+        /// alongside, fractions with the stored u16 alongside, W and B per mechanism.
         #[arg(long)]
         json: bool,
     },
@@ -95,6 +97,9 @@ struct RunArgs {
     /// The subnet.
     #[arg(long, env = "BT_NETUID")]
     netuid: u16,
+    /// The mechanism to set weights in (0 for the first; see `validator metagraph`).
+    #[arg(long, default_value_t = 0)]
+    mechid: u8,
     /// Miners queried per round.
     #[arg(long = "neuron.sample_size", default_value_t = 16)]
     sample_size: usize,
@@ -148,6 +153,7 @@ fn run_validator(args: RunArgs) -> Result<()> {
     });
     let config = run_loop::RunConfig {
         netuid: args.netuid,
+        mecid: args.mechid,
         endpoint,
         state_dir,
         sample_size: args.sample_size,
@@ -285,9 +291,9 @@ fn run(cli: Cli) -> Result<()> {
             let input = offline::read_stdin()?;
             println!("{}", offline::process_weights(&input, batch, chain_safe)?);
         }
-        Command::Epoch { dense, trace } => {
+        Command::Epoch { trace } => {
             let input = offline::read_stdin()?;
-            println!("{}", offline::epoch(&input, dense, trace)?);
+            println!("{}", offline::epoch(&input, trace)?);
         }
         Command::Wallet(command) => run_wallet(command)?,
         Command::Run(args) => run_validator(*args)?,
@@ -296,9 +302,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Metagraph {
             chain,
             netuid,
+            mechid,
             block,
             json,
-        } => runtime()?.block_on(network::show_metagraph(&chain, netuid, block, json))?,
+        } => runtime()?.block_on(network::show_metagraph(&chain, netuid, mechid, block, json))?,
         Command::Yuma {
             chain,
             netuid,

@@ -43,15 +43,35 @@ pub struct LocalnetArgs {
     /// Port to serve RPC on (0: any free port).
     #[arg(long, default_value_t = 9944)]
     pub port: u16,
-    /// The raw chain spec (default: ../shared/chain/raonet.json beside the repository).
+    /// The chain spec: `425` (the default) or `385` for the specs this repository carries in
+    /// chain/specs/, or a path to a raw chain spec (JSON or .json.gz).
     #[arg(long, env = "BT_CHAIN_SPEC")]
-    pub chain_spec: Option<std::path::PathBuf>,
+    pub chain_spec: Option<String>,
     /// Blocks per epoch.
     #[arg(long, default_value_t = 10)]
     pub tempo: u16,
-    /// Turn commit-reveal on for the subnet.
-    #[arg(long)]
+    /// Commit-reveal on the subnet: `on` or `off`.
+    #[arg(long, value_parser = on_off, default_value = "off", action = clap::ArgAction::Set)]
     pub commit_reveal: bool,
+    /// Epochs between a commit and its reveal.
+    #[arg(long, default_value_t = 1)]
+    pub reveal_period: u64,
+    /// Mechanisms on the subnet (1 or 2), each with its own weights, bonds and incentive.
+    #[arg(long, default_value_t = 1)]
+    pub mechanisms: u8,
+    /// The emission split between mechanisms as u16 shares summing to 65535, comma-separated
+    /// (default: even).
+    #[arg(long, value_delimiter = ',')]
+    pub emission_split: Option<Vec<u16>>,
+    /// Yuma3 bonds and dividends: `on` or `off`.
+    #[arg(long, value_parser = on_off, default_value = "off", action = clap::ArgAction::Set)]
+    pub yuma3: bool,
+    /// Liquid alpha (acts under Yuma3): `on` or `off`.
+    #[arg(long, value_parser = on_off, default_value = "off", action = clap::ArgAction::Set)]
+    pub liquid_alpha: bool,
+    /// The chain's stake threshold in α (stake weight): below it a hotkey cannot set weights.
+    #[arg(long, default_value_t = 10.0)]
+    pub stake_threshold: f64,
     /// Blocks between two weight settings of one hotkey.
     #[arg(long, default_value_t = 0)]
     pub weights_rate_limit: u64,
@@ -82,6 +102,15 @@ pub struct LocalnetArgs {
     pub wallets: Option<std::path::PathBuf>,
 }
 
+/// `on`/`off` (also `true`/`false`) as a flag value.
+fn on_off(value: &str) -> Result<bool, String> {
+    match value {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        other => Err(format!("expected on or off, not {other:?}")),
+    }
+}
+
 /// The hotkey URIs of `count` wallets `{prefix}-<i>` under `dir`, created if missing.
 fn wallet_uris(dir: &std::path::Path, prefix: &str, count: usize) -> Result<Vec<String>> {
     (0..count)
@@ -108,9 +137,17 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
         .context("cannot find the repository (a folder with package.json and node_modules): run this from the checkout after `npm ci`")?;
     let mut config = LocalnetConfig::for_repo(&repo);
     config.port = args.port;
-    if let Some(spec) = args.chain_spec {
-        config.chain_spec = spec;
+    if let Some(spec) = &args.chain_spec {
+        config.chain_spec = LocalnetConfig::spec_path(&repo, spec);
     }
+    anyhow::ensure!(
+        (1..=2).contains(&args.mechanisms),
+        "--mechanisms must be 1 or 2 (the runtime's MaxMechanismCount)"
+    );
+    anyhow::ensure!(
+        args.stake_threshold >= 0.0 && args.stake_threshold.is_finite(),
+        "--stake-threshold must be a non-negative number of α"
+    );
     config.db = args.db.clone();
     eprintln!(
         "starting the local chain from {} …",
@@ -128,6 +165,12 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
     let bootstrap_config = BootstrapConfig {
         tempo: args.tempo,
         commit_reveal: args.commit_reveal,
+        reveal_period: args.reveal_period,
+        mechanisms: args.mechanisms,
+        emission_split: args.emission_split.clone(),
+        yuma3: args.yuma3,
+        liquid_alpha: args.liquid_alpha,
+        stake_threshold: (args.stake_threshold * 1e9) as u64,
         weights_rate_limit: args.weights_rate_limit,
         validator_stakes_tao: args.validator_stakes,
         miners: args.miners,
@@ -216,6 +259,7 @@ pub async fn shutdown_signal() {
 pub async fn show_metagraph(
     chain: &ChainArgs,
     netuid: Option<u16>,
+    mecid: u8,
     block: Option<u64>,
     json: bool,
 ) -> Result<()> {
@@ -236,9 +280,12 @@ pub async fn show_metagraph(
         }
         return Ok(());
     };
-    let mg = metagraph::sync(&chain, netuid, block).await?;
+    let mg = metagraph::sync_mechanism(&chain, netuid, mecid, block).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&mg)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&bt_chain::view::MetagraphView::new(&mg))?
+        );
     } else {
         print!("{}", render_table(&mg));
     }
@@ -257,12 +304,25 @@ pub fn render_table(mg: &Metagraph) -> String {
     let h = &mg.hyperparams;
     let _ = writeln!(
         out,
-        "netuid {} at block {} (spec {}): n={} tempo={} min_allowed_weights={} max_weights_limit={} weights_version={} rate_limit={} commit_reveal={}",
-        mg.netuid, mg.block, mg.spec_version, mg.n(), h.tempo, h.min_allowed_weights, h.max_weights_limit, h.weights_version, h.weights_rate_limit, h.commit_reveal_enabled
+        "netuid {} mechanism {} of {} at block {} (spec {}): n={} tempo={} yuma{} liquid_alpha={} min_allowed_weights={} max_weights_limit={} weights_version={} rate_limit={} commit_reveal={} (v{}, {} epoch(s)) stake_threshold={:.3}α",
+        mg.netuid, mg.mecid, h.mechanism_count, mg.block, mg.spec_version, mg.n(), h.tempo,
+        if h.yuma3 { 3 } else { 2 }, h.liquid_alpha_enabled, h.min_allowed_weights,
+        h.max_weights_limit, h.weights_version, h.weights_rate_limit, h.commit_reveal_enabled,
+        h.commit_reveal_version, h.commit_reveal_period, h.stake_threshold as f64 / 1e9
     );
     let _ = writeln!(
         out,
-        "{:>4} {:<13} {:<13} {:>14} {:>6} {:>6} {:>6} {:>6} {:>6} {:>12} {:>7} {:>3} {:>3}  axon",
+        "last epoch at block {}{}; C, D, Tv and emission are the subnet's, I, updated and W this mechanism's",
+        mg.schedule.last_epoch_block,
+        if mg.schedule.dynamic_tempo {
+            format!(" (epoch #{})", mg.schedule.epoch_index)
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        out,
+        "{:>4} {:<13} {:<13} {:>14} {:>6} {:>6} {:>6} {:>6} {:>14} {:>7} {:>3} {:>3}  axon",
         "uid",
         "hotkey",
         "coldkey",
@@ -271,8 +331,7 @@ pub fn render_table(mg: &Metagraph) -> String {
         "I",
         "D",
         "Tv",
-        "T",
-        "emission",
+        "emission(α)",
         "updated",
         "vp",
         "act"
@@ -285,7 +344,7 @@ pub fn render_table(mg: &Metagraph) -> String {
         };
         let _ = writeln!(
             out,
-            "{:>4} {:<13} {:<13} {:>14.3} {:>6} {:>6} {:>6} {:>6} {:>6} {:>12} {:>7} {:>3} {:>3}  {}",
+            "{:>4} {:<13} {:<13} {:>14.3} {:>6} {:>6} {:>6} {:>6} {:>14.6} {:>7} {:>3} {:>3}  {}",
             n.uid,
             short(&n.hotkey),
             short(&n.coldkey),
@@ -294,8 +353,7 @@ pub fn render_table(mg: &Metagraph) -> String {
             n.incentive,
             n.dividends,
             n.validator_trust,
-            n.trust,
-            n.emission,
+            n.emission as f64 / 1e9,
             n.last_update,
             if n.validator_permit { "y" } else { "-" },
             if n.active { "y" } else { "-" },
@@ -409,7 +467,7 @@ pub fn render_replay(r: &bt_core::replay::Replay) -> String {
     if r.chain_all_zero {
         let _ = writeln!(
             out,
-            "warning: the chain stored zero consensus, incentive and dividends where Yuma gives non-zero values: this runtime does not run Yuma consensus (the spec-218 raonet runtime runs a mock epoch; see docs/chain-218-findings.md)"
+            "warning: the chain stored zero consensus, incentive and dividends where Yuma gives non-zero values: this runtime does not run Yuma consensus as the core does"
         );
     }
     out

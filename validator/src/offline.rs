@@ -147,15 +147,15 @@ pub fn process_weights(input: &str, batch: bool, chain_safe: bool) -> Result<Str
     }
 }
 
-/// `validator epoch`: an epoch input (the core's `EpochInput`) on stdin, its outputs as JSON.
-pub fn epoch(input: &str, dense: bool, trace: bool) -> Result<String> {
-    let input: bt_core::yuma::EpochInput =
-        serde_json::from_str(input).context("stdin is not a valid epoch input")?;
-    let output = match (dense, trace) {
-        (false, false) => bt_core::yuma::epoch_sparse(&input)?,
-        (false, true) => bt_core::yuma::epoch_sparse_traced(&input)?,
-        (true, false) => bt_core::yuma::epoch_dense(&input)?,
-        (true, true) => bail!("--trace is available on the sparse (production) path only"),
+/// `validator epoch`: an epoch input (the core's `SubnetEpochInput`, every mechanism) on
+/// stdin, its outputs as JSON.
+pub fn epoch(input: &str, trace: bool) -> Result<String> {
+    let input: bt_core::yuma::SubnetEpochInput = serde_json::from_str(input)
+        .context("stdin is not a valid epoch input (see examples/epoch-input.json)")?;
+    let output = if trace {
+        bt_core::yuma::epoch_with_mechanisms_traced(&input)?
+    } else {
+        bt_core::yuma::epoch_with_mechanisms(&input)?
     };
     Ok(serde_json::to_string_pretty(&output)?)
 }

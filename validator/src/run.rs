@@ -34,6 +34,8 @@ use crate::task::{Task, Verdict};
 pub struct RunConfig {
     /// The subnet.
     pub netuid: u16,
+    /// The mechanism whose weights this validator sets (0 for the first).
+    pub mecid: u8,
     /// The node.
     pub endpoint: String,
     /// Where the state file lives.
@@ -312,7 +314,7 @@ impl<T: Task> Validator<T> {
 
     async fn round(&mut self, chain: &Chain) -> Result<()> {
         let netuid = self.config.netuid;
-        let mg = metagraph::sync(chain, netuid, None).await?;
+        let mg = metagraph::sync_mechanism(chain, netuid, self.config.mecid, None).await?;
         let Some(my_uid) = mg.uid_of(&self.hotkey.public_key().0) else {
             return Err(Fatal(format!(
                 "hotkey {} is not registered on netuid {netuid}: register it (btcli subnets register) or check --wallet.hotkey/--netuid",
@@ -401,7 +403,7 @@ impl<T: Task> Validator<T> {
             match chain_weights::reveal_weights(
                 chain,
                 &self.hotkey,
-                self.config.netuid,
+                self.target(),
                 &p.weights,
                 &p.salt,
             )
@@ -416,7 +418,7 @@ impl<T: Task> Validator<T> {
                         .inc();
                     let v = chain_weights::verify_weights(
                         chain,
-                        self.config.netuid,
+                        self.target(),
                         &self.hotkey.public_key().0,
                         &p.weights,
                         p.commit_block,
@@ -460,7 +462,7 @@ impl<T: Task> Validator<T> {
                 .map(|i| (self.step as u16).wrapping_mul(31).wrapping_add(i * 7919))
                 .collect();
             let included =
-                chain_weights::commit_weights(chain, &self.hotkey, self.config.netuid, &w, &salt)
+                chain_weights::commit_weights(chain, &self.hotkey, self.target(), &w, &salt)
                     .await?;
             self.metrics
                 .weights
@@ -487,8 +489,7 @@ impl<T: Task> Validator<T> {
             self.checkpoint()?;
             return Ok(());
         }
-        let out =
-            chain_weights::set_and_verify(chain, &self.hotkey, self.config.netuid, &w).await?;
+        let out = chain_weights::set_and_verify(chain, &self.hotkey, self.target(), &w).await?;
         self.metrics
             .weights
             .get_or_create(&KindLabel { kind: "set".into() })
@@ -501,6 +502,14 @@ impl<T: Task> Validator<T> {
         });
         self.record_verification(&out.verification);
         self.checkpoint()
+    }
+
+    /// Where this validator's weights go.
+    fn target(&self) -> chain_weights::Target {
+        chain_weights::Target {
+            netuid: self.config.netuid,
+            mecid: self.config.mecid,
+        }
     }
 
     fn record_verification(&mut self, v: &Verification) {

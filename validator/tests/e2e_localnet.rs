@@ -182,6 +182,7 @@ fn commit_reveal_in_the_loop() {
             "--validator-stakes",
             "1000",
             "--commit-reveal",
+            "on",
         ],
     );
     let endpoint = subnet["endpoint"].as_str().unwrap().to_string();

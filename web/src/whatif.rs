@@ -3,7 +3,7 @@
 //! stored values and the core's result for the unedited state.
 
 use bt_core::metagraph::Metagraph;
-use bt_core::yuma::{epoch_sparse, EpochError, EpochOutput};
+use bt_core::yuma::{epoch_with_mechanisms, EpochError, SubnetEpochOutput};
 
 /// An edit of one validator.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -13,7 +13,7 @@ pub struct Scenario {
     /// Its new weight row as `(uid, u16)`, as if it set these weights at the current block.
     /// `None` keeps the row on chain.
     pub weights: Option<Vec<(u16, u16)>>,
-    /// Its new stake (rao). `None` keeps the stake on chain.
+    /// Its new stake (rao of alpha, no root TAO). `None` keeps the stake on chain.
     pub stake: Option<u64>,
 }
 
@@ -33,6 +33,9 @@ impl Scenario {
                 neuron.last_update = metagraph.block;
             }
             if let Some(stake) = self.stake {
+                // The edited stake is all alpha.
+                neuron.alpha_stake = stake;
+                neuron.tao_stake = 0;
                 neuron.total_stake = stake;
             }
         }
@@ -52,10 +55,15 @@ pub struct Columns {
 }
 
 impl Columns {
-    fn of_output(out: &EpochOutput) -> Self {
+    /// The subnet's consensus and dividends, and mechanism `mecid`'s incentive.
+    fn of_output(out: &SubnetEpochOutput, mecid: u8) -> Self {
         Self {
             consensus: out.consensus.clone(),
-            incentive: out.incentive.clone(),
+            incentive: out
+                .mechanisms
+                .get(usize::from(mecid))
+                .map(|m| m.incentive.clone())
+                .unwrap_or_default(),
             dividends: out.dividends.clone(),
         }
     }
@@ -100,12 +108,15 @@ pub fn run(metagraph: &Metagraph, scenario: &Scenario) -> Result<Outcome, EpochE
         .iter()
         .fold(0u64, |s, n| s.saturating_add(n.emission))
         .max(1_000_000_000);
-    let epoch = |mg: &Metagraph| epoch_sparse(&mg.epoch_input(mg.block, emission));
-    let now = Columns::of_output(&epoch(metagraph)?);
+    let epoch = |mg: &Metagraph| {
+        epoch_with_mechanisms(&mg.epoch_input(mg.block, emission)?)
+            .map(|out| Columns::of_output(&out, mg.mecid))
+    };
+    let now = epoch(metagraph)?;
     let edited = if scenario.is_unchanged() {
         now.clone()
     } else {
-        Columns::of_output(&epoch(&scenario.apply(metagraph))?)
+        epoch(&scenario.apply(metagraph))?
     };
     let chain = Columns::of_chain(metagraph);
     let chain_all_zero = chain.all_zero() && !now.all_zero();

@@ -20,7 +20,7 @@ use std::time::Duration;
 use browser::{block_number, browser, dist, page, serve, wait_for};
 use bt_chain::bootstrap::{bootstrap, dev_key, BootstrapConfig, Subnet};
 use bt_chain::localnet::{new_block, Localnet};
-use bt_chain::weights::{set_and_verify, WeightsToSet};
+use bt_chain::weights::{set_and_verify, Target, WeightsToSet};
 use bt_chain::{metagraph, AccountId32, Chain};
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::Locator;
@@ -49,7 +49,7 @@ async fn set_weights(chain: &Chain, subnet: &Subnet) {
                 .collect(),
             version_key: 0,
         };
-        let out = set_and_verify(chain, &key, subnet.netuid, &sent)
+        let out = set_and_verify(chain, &key, Target::subnet(subnet.netuid), &sent)
             .await
             .expect("set weights");
         assert!(out.verification.is_match());

@@ -1,240 +1,243 @@
-//! The runtime's fixed-point vector and matrix primitives (`epoch/math.rs` at spec 218),
-//! with the runtime's exact semantics and without its panics.
+//! The runtime's fixed-point vector and matrix primitives, as the epoch of subtensor spec 425
+//! uses them (`pallets/subtensor/src/epoch/math.rs` at 14bc6f9f9; identical at spec 385 for
+//! every function used here). Line numbers in the docs refer to that file.
 //!
-//! Sparse matrices are rows of `(column, value)` in storage order; dense ones are `n × n`.
-//! Sums over iterators are wrapping, as the runtime's `iter().sum()` is in a release build;
-//! everything else saturates, as the runtime's `saturating_*` calls do. Where the runtime
-//! would index out of bounds (it never does on a consistent chain state), entries are skipped.
+//! Semantics are the runtime's, operation by operation:
+//! - `safe_div` is `checked_div(..).unwrap_or_default()`: a zero divisor *or an overflow*
+//!   gives 0 (not a saturated value);
+//! - sums over iterators (`iter().sum()`) wrap, as they do in the runtime's release build;
+//! - everything else saturates where the runtime calls `saturating_*`;
+//! - where the runtime indexes with `get(..)` and a default, so do we; the functions never
+//!   panic on inconsistent shapes.
+//!
+//! Sparse matrices are rows of `(column, value)` pairs in storage order.
 
 use alloc::vec;
 use alloc::vec::Vec;
-use substrate_fixed::transcendental::{exp, ln};
+use substrate_fixed::transcendental::exp;
 use substrate_fixed::types::{I32F32, I64F64};
 
 /// A sparse matrix row: `(column uid, value)` pairs.
 pub type SparseRow = Vec<(u16, I32F32)>;
 
-pub(crate) const ZERO: I32F32 = I32F32::from_bits(0);
-pub(crate) const ONE: I32F32 = I32F32::from_bits(1 << 32);
+/// 0 as I32F32.
+pub const ZERO: I32F32 = I32F32::from_bits(0);
+/// 1 as I32F32.
+pub const ONE: I32F32 = I32F32::from_bits(1 << 32);
+const ZERO64: I64F64 = I64F64::from_bits(0);
 
-/// `Σ x` in order, wrapping like the runtime's `iter().sum()` in release builds.
+/// `safe_div` (safe-math `SafeDiv` for fixed types): `x / y`, 0 when `y = 0` or on overflow.
+pub fn safe_div(x: I32F32, y: I32F32) -> I32F32 {
+    x.checked_div(y).unwrap_or_default()
+}
+
+/// `safe_div` for I64F64.
+pub fn safe_div64(x: I64F64, y: I64F64) -> I64F64 {
+    x.checked_div(y).unwrap_or_default()
+}
+
+/// `Σ x` in order, wrapping like the runtime's `iter().sum()` in a release build (L144).
 pub fn sum(x: impl IntoIterator<Item = I32F32>) -> I32F32 {
     x.into_iter().fold(ZERO, |acc, v| acc.wrapping_add(v))
 }
 
-/// The runtime's `fixed_proportion_to_u16`: `⌊x · 65535⌋`, saturating.
-pub fn fixed_proportion_to_u16(x: I32F32) -> u16 {
-    x.saturating_mul(I32F32::from_num(u16::MAX))
-        .saturating_to_num::<u16>()
-}
-
-/// `u / 65535` as the runtime's `u16_proportion_to_fixed`.
-pub fn u16_proportion_to_fixed(u: u16) -> I32F32 {
-    I32F32::from_num(u).saturating_div(I32F32::from_num(u16::MAX))
-}
-
-/// `inplace_normalize`: divide by the (wrapping) sum unless it is zero.
-pub fn normalize(x: &mut [I32F32]) {
-    let s = sum(x.iter().copied());
-    normalize_using_sum(x, s);
-}
-
-/// `inplace_normalize_using_sum`.
-pub fn normalize_using_sum(x: &mut [I32F32], s: I32F32) {
-    if s != ZERO {
-        x.iter_mut().for_each(|v| *v = v.saturating_div(s));
-    }
-}
-
-/// `inplace_normalize_64` then `vec_fixed64_to_fixed32` (narrowing drops fraction bits).
-pub fn normalize_stake(stake: &[u64]) -> Vec<I32F32> {
-    // u64 stake above 2^63 rao cannot exist (the supply is 2.1e16 rao); saturate rather than panic.
-    let mut s64: Vec<I64F64> = stake
-        .iter()
-        .map(|&s| I64F64::saturating_from_num(s))
-        .collect();
-    let total = s64
-        .iter()
-        .fold(I64F64::from_bits(0), |acc, v| acc.wrapping_add(*v));
-    if total != I64F64::from_bits(0) {
-        s64.iter_mut().for_each(|v| *v = v.saturating_div(total));
-    }
-    s64.into_iter().map(I32F32::saturating_from_num).collect()
-}
-
-/// `is_topk`: the k largest entries (stable ascending sort; ties drop lower indices first).
-pub fn is_topk(x: &[I32F32], k: usize) -> Vec<bool> {
-    let n = x.len();
-    let mut result = vec![true; n];
-    if n < k {
-        return result;
-    }
-    let mut idx: Vec<usize> = (0..n).collect();
-    idx.sort_by_key(|&i| x[i]);
-    for &i in idx.iter().take(n - k) {
-        result[i] = false;
-    }
-    result
-}
-
-/// `is_zero`: the (wrapping) sum is zero.
+/// `is_zero` (L166): the (wrapping) sum is zero.
 pub fn is_zero(x: &[I32F32]) -> bool {
     sum(x.iter().copied()) == ZERO
 }
 
-/// `vecdiv`: `x_i / y_i`, 0 where `y_i = 0`.
-pub fn vecdiv(x: &[I32F32], y: &[I32F32]) -> Vec<I32F32> {
-    x.iter()
-        .zip(y)
-        .map(|(a, b)| {
-            if *b != ZERO {
-                a.saturating_div(*b)
+/// `u16_to_fixed` (L41): the integer value.
+pub fn u16_to_fixed(x: u16) -> I32F32 {
+    I32F32::saturating_from_num(x)
+}
+
+/// `u16_proportion_to_fixed` (L45): `x / 65535`.
+pub fn u16_proportion_to_fixed(x: u16) -> I32F32 {
+    safe_div(
+        I32F32::saturating_from_num(x),
+        I32F32::saturating_from_num(u16::MAX),
+    )
+}
+
+/// `fixed_to_fixed_u16_proportion` (L49): `x / 65535`.
+pub fn fixed_to_fixed_u16_proportion(x: I32F32) -> I32F32 {
+    safe_div(x, I32F32::saturating_from_num(u16::MAX))
+}
+
+/// `fixed_proportion_to_u16` (L53): `⌊x · 65535⌋`, saturating to `0..=65535`.
+pub fn fixed_proportion_to_u16(x: I32F32) -> u16 {
+    x.saturating_mul(I32F32::saturating_from_num(u16::MAX))
+        .saturating_to_num::<u16>()
+}
+
+/// `exp_safe` (L172): e^x with x clamped to [−20, 20]; on overflow 0 for x ≤ 0, else the
+/// maximum.
+pub fn exp_safe(input: I32F32) -> I32F32 {
+    let min_input = I32F32::saturating_from_num(-20);
+    let max_input = I32F32::saturating_from_num(20);
+    let mut safe_input = input;
+    if input < min_input {
+        safe_input = min_input;
+    } else if max_input < input {
+        safe_input = max_input;
+    }
+    match exp::<I32F32, I32F32>(safe_input) {
+        Ok(v) => v,
+        Err(()) if safe_input <= ZERO => ZERO,
+        Err(()) => I32F32::max_value(),
+    }
+}
+
+/// `clamp_value` (L1354): `min(high)` then `max(low)`, so `low` wins when the bounds cross.
+pub fn clamp_value(value: I32F32, low: I32F32, high: I32F32) -> I32F32 {
+    value.min(high).max(low)
+}
+
+/// `is_topk_nonzero` (L227): the k largest entries that are non-zero (stable ascending sort:
+/// among equal values the lower uids lose their place first).
+pub fn is_topk_nonzero(x: &[I32F32], k: usize) -> Vec<bool> {
+    let n = x.len();
+    let mut result: Vec<bool> = x.iter().map(|&e| e != ZERO).collect();
+    if n < k {
+        return result;
+    }
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by_key(|&i| x.get(i).copied().unwrap_or_default());
+    for &i in idx.iter().take(n.saturating_sub(k)) {
+        if let Some(cell) = result.get_mut(i) {
+            *cell = false;
+        }
+    }
+    result
+}
+
+/// `inplace_normalize` (L254): divide by the (wrapping) sum unless it is zero.
+pub fn inplace_normalize(x: &mut [I32F32]) {
+    let s = sum(x.iter().copied());
+    inplace_normalize_using_sum(x, s);
+}
+
+/// `inplace_normalize_using_sum` (L264).
+pub fn inplace_normalize_using_sum(x: &mut [I32F32], x_sum: I32F32) {
+    if x_sum == ZERO {
+        return;
+    }
+    x.iter_mut().for_each(|v| *v = safe_div(*v, x_sum));
+}
+
+/// `inplace_normalize_64` (L273).
+pub fn inplace_normalize_64(x: &mut [I64F64]) {
+    let s = x.iter().fold(ZERO64, |acc, v| acc.wrapping_add(*v));
+    if s == ZERO64 {
+        return;
+    }
+    x.iter_mut().for_each(|v| *v = safe_div64(*v, s));
+}
+
+/// `vec_fixed64_to_fixed32` (L61): each value narrowed with `saturating_from_num`.
+pub fn vec_fixed64_to_fixed32(x: &[I64F64]) -> Vec<I32F32> {
+    x.iter().map(|v| I32F32::saturating_from_num(*v)).collect()
+}
+
+/// `inplace_mask_vector` (L487): zero `vector[i]` where `mask[i]` is true; positions beyond
+/// the mask count as masked, but an empty mask masks nothing.
+pub fn inplace_mask_vector(mask: &[bool], vector: &mut [I32F32]) {
+    if mask.is_empty() {
+        return;
+    }
+    for (i, v) in vector.iter_mut().enumerate() {
+        if mask.get(i).copied().unwrap_or(true) {
+            *v = ZERO;
+        }
+    }
+}
+
+/// `mask_rows_sparse` (L667): rows where `mask[i]` is true (or beyond the mask) are emptied.
+pub fn mask_rows_sparse(mask: &[bool], m: &[SparseRow]) -> Vec<SparseRow> {
+    m.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            if mask.get(i).copied().unwrap_or(true) {
+                Vec::new()
             } else {
-                ZERO
+                row.clone()
             }
         })
         .collect()
 }
 
-/// `weighted_median` (the 218 runtime's recursive version, run as a loop): the stake-weighted
-/// median of `score` over the indices in `partition`, split at `minority`.
-pub fn weighted_median(
-    stake: &[I32F32],
-    score: &[I32F32],
-    partition: &[usize],
-    minority: I32F32,
-    lo: I32F32,
-    hi: I32F32,
-) -> I32F32 {
-    let mut part: Vec<usize> = partition.to_vec();
-    let (mut lo, mut hi) = (lo, hi);
-    let mut lower = Vec::with_capacity(part.len());
-    let mut upper = Vec::with_capacity(part.len());
-    loop {
-        match part.len() {
-            0 => return ZERO,
-            1 => return score[part[0]],
-            _ => {}
-        }
-        let pivot = score[part[part.len() / 2]];
-        let (mut lo_stake, mut hi_stake) = (ZERO, ZERO);
-        lower.clear();
-        upper.clear();
-        for &i in &part {
-            if score[i] == pivot {
-                continue;
-            }
-            if score[i] < pivot {
-                lo_stake = lo_stake.saturating_add(stake[i]);
-                lower.push(i);
-            } else {
-                hi_stake = hi_stake.saturating_add(stake[i]);
-                upper.push(i);
-            }
-        }
-        let lo_bound = lo.saturating_add(lo_stake);
-        let hi_bound = hi.saturating_sub(hi_stake);
-        if lo_bound <= minority && minority < hi_bound {
-            return pivot;
-        } else if minority < lo_bound && !lower.is_empty() {
-            hi = lo_bound;
-            core::mem::swap(&mut part, &mut lower);
-        } else if hi_bound <= minority && !upper.is_empty() {
-            lo = hi_bound;
-            core::mem::swap(&mut part, &mut upper);
-        } else {
-            return pivot;
-        }
-    }
-}
-
-/// `weighted_median_col_sparse`: per column, the κ-majority stake-weighted median over the
-/// rows with positive stake (their stake renormalised).
-pub fn weighted_median_col_sparse(
-    stake: &[I32F32],
-    score: &[SparseRow],
-    columns: usize,
-    majority: I32F32,
-) -> Vec<I32F32> {
-    let mut use_stake: Vec<I32F32> = stake.iter().copied().filter(|&s| s > ZERO).collect();
-    normalize(&mut use_stake);
-    let stake_sum = sum(use_stake.iter().copied());
-    let stake_idx: Vec<usize> = (0..use_stake.len()).collect();
-    let minority = stake_sum.saturating_sub(majority);
-    let k_rows = use_stake.len();
-    // Column-major scores of the staked rows, so each column's median reads one slice.
-    let mut use_score = vec![ZERO; columns * k_rows];
-    let mut k = 0;
-    for (r, row) in score.iter().enumerate() {
-        if stake.get(r).is_none_or(|&s| s <= ZERO) {
-            continue;
-        }
-        for &(c, v) in row {
-            if usize::from(c) < columns {
-                use_score[usize::from(c) * k_rows + k] = v;
-            }
-        }
-        k += 1;
-    }
-    (0..columns)
-        .map(|c| {
-            weighted_median(
-                &use_stake,
-                &use_score[c * k_rows..(c + 1) * k_rows],
-                &stake_idx,
-                minority,
-                ZERO,
-                stake_sum,
-            )
+/// `mask_diag_sparse` (L683) and `mask_diag_sparse_except_index` (L699): drops `(i, i)`
+/// entries, keeping the one of row `except` when given.
+pub fn mask_diag_sparse(m: &[SparseRow], except: Option<u16>) -> Vec<SparseRow> {
+    m.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            row.iter()
+                .filter(|&&(j, _)| {
+                    i != usize::from(j) || except.is_some_and(|e| i == usize::from(e) && j == e)
+                })
+                .copied()
+                .collect()
         })
         .collect()
 }
 
-/// `weighted_median_col` (dense).
-pub fn weighted_median_col(
-    stake: &[I32F32],
-    score: &[Vec<I32F32>],
-    majority: I32F32,
-) -> Vec<I32F32> {
-    let columns = score.first().map_or(0, Vec::len);
-    let rows: Vec<usize> = (0..stake.len()).filter(|&r| stake[r] > ZERO).collect();
-    let mut use_stake: Vec<I32F32> = rows.iter().map(|&r| stake[r]).collect();
-    if use_stake.is_empty() {
-        return vec![ZERO; columns];
-    }
-    normalize(&mut use_stake);
-    let stake_sum = sum(use_stake.iter().copied());
-    let minority = stake_sum.saturating_sub(majority);
-    let idx: Vec<usize> = (0..use_stake.len()).collect();
-    (0..columns)
-        .map(|c| {
-            let col: Vec<I32F32> = rows.iter().map(|&r| score[r][c]).collect();
-            weighted_median(&use_stake, &col, &idx, minority, ZERO, stake_sum)
+/// `vec_mask_sparse_matrix` (L720): drops `(i, j)` where `mask_fn(first[i], second[j])`;
+/// missing vector entries read as 0.
+pub fn vec_mask_sparse_matrix(
+    m: &[SparseRow],
+    first: &[u64],
+    second: &[u64],
+    mask_fn: impl Fn(u64, u64) -> bool,
+) -> Vec<SparseRow> {
+    m.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let fv = first.get(i).copied().unwrap_or(0);
+            row.iter()
+                .filter(|&&(j, _)| !mask_fn(fv, second.get(usize::from(j)).copied().unwrap_or(0)))
+                .copied()
+                .collect()
         })
         .collect()
 }
 
-/// `inplace_row_normalize_sparse`: rows with a positive sum are divided by it.
-pub fn row_normalize_sparse(m: &mut [SparseRow]) {
+/// `scalar_vec_mask_sparse_matrix` (L612): drops `(i, j)` where `mask_fn(scalar, vector[j])`;
+/// missing vector entries read as 0.
+pub fn scalar_vec_mask_sparse_matrix(
+    m: &[SparseRow],
+    scalar: u64,
+    vector: &[u64],
+    mask_fn: impl Fn(u64, u64) -> bool,
+) -> Vec<SparseRow> {
+    m.iter()
+        .map(|row| {
+            row.iter()
+                .filter(|&&(j, _)| {
+                    !mask_fn(scalar, vector.get(usize::from(j)).copied().unwrap_or(0))
+                })
+                .copied()
+                .collect()
+        })
+        .collect()
+}
+
+/// `inplace_row_normalize_sparse` (L325): rows with a positive (wrapping) sum are divided by it.
+pub fn inplace_row_normalize_sparse(m: &mut [SparseRow]) {
     for row in m {
         let s = sum(row.iter().map(|e| e.1));
         if s > ZERO {
-            row.iter_mut().for_each(|e| e.1 = e.1.saturating_div(s));
+            row.iter_mut().for_each(|e| e.1 = safe_div(e.1, s));
         }
     }
 }
 
-/// `inplace_row_normalize` (dense).
-pub fn row_normalize(m: &mut [Vec<I32F32>]) {
-    for row in m {
-        let s = sum(row.iter().copied());
-        if s > ZERO {
-            row.iter_mut().for_each(|v| *v = v.saturating_div(s));
-        }
-    }
+/// `row_sum_sparse` (L347), wrapping.
+pub fn row_sum_sparse(m: &[SparseRow]) -> Vec<I32F32> {
+    m.iter().map(|row| sum(row.iter().map(|e| e.1))).collect()
 }
 
-/// Column sums, saturating (as `col_sum_sparse` / the column-normalize helpers).
+/// Column sums over columns `0..columns`, saturating.
 fn col_sums_sparse(m: &[SparseRow], columns: usize) -> Vec<I32F32> {
     let mut sums = vec![ZERO; columns];
     for row in m {
@@ -247,40 +250,22 @@ fn col_sums_sparse(m: &[SparseRow], columns: usize) -> Vec<I32F32> {
     sums
 }
 
-/// `inplace_col_normalize_sparse`.
-pub fn col_normalize_sparse(m: &mut [SparseRow], columns: usize) {
+/// `inplace_col_normalize_sparse` (L355): entries of columns with a non-zero sum divided by
+/// it; entries of columns ≥ `columns` are left as they are.
+pub fn inplace_col_normalize_sparse(m: &mut [SparseRow], columns: usize) {
     let sums = col_sums_sparse(m, columns);
     for row in m {
         for (j, v) in row.iter_mut() {
-            if let Some(&s) = sums.get(usize::from(*j)) {
-                if s != ZERO {
-                    *v = v.saturating_div(s);
-                }
+            let d = sums.get(usize::from(*j)).copied().unwrap_or(ZERO);
+            if d != ZERO {
+                *v = safe_div(*v, d);
             }
         }
     }
 }
 
-/// `inplace_col_normalize` (dense).
-pub fn col_normalize(m: &mut [Vec<I32F32>]) {
-    let columns = m.first().map_or(0, Vec::len);
-    let mut sums = vec![ZERO; columns];
-    for row in m.iter() {
-        for (s, v) in sums.iter_mut().zip(row) {
-            *s = s.saturating_add(*v);
-        }
-    }
-    for row in m {
-        for (v, s) in row.iter_mut().zip(&sums) {
-            if *s != ZERO {
-                *v = v.saturating_div(*s);
-            }
-        }
-    }
-}
-
-/// `inplace_col_max_upscale_sparse`.
-pub fn col_max_upscale_sparse(m: &mut [SparseRow], columns: usize) {
+/// `inplace_col_max_upscale_sparse` (L420).
+pub fn inplace_col_max_upscale_sparse(m: &mut [SparseRow], columns: usize) {
     let mut maxes = vec![ZERO; columns];
     for row in m.iter() {
         for &(j, v) in row {
@@ -293,119 +278,15 @@ pub fn col_max_upscale_sparse(m: &mut [SparseRow], columns: usize) {
     }
     for row in m {
         for (j, v) in row.iter_mut() {
-            if let Some(&mx) = maxes.get(usize::from(*j)) {
-                if mx != ZERO {
-                    *v = v.saturating_div(mx);
-                }
+            let mx = maxes.get(usize::from(*j)).copied().unwrap_or(ZERO);
+            if mx != ZERO {
+                *v = safe_div(*v, mx);
             }
         }
     }
 }
 
-/// `inplace_col_max_upscale` (dense).
-pub fn col_max_upscale(m: &mut [Vec<I32F32>]) {
-    let columns = m.first().map_or(0, Vec::len);
-    let mut maxes = vec![ZERO; columns];
-    for row in m.iter() {
-        for (mx, v) in maxes.iter_mut().zip(row) {
-            *mx = (*mx).max(*v);
-        }
-    }
-    for row in m {
-        for (v, mx) in row.iter_mut().zip(&maxes) {
-            if *mx != ZERO {
-                *v = v.saturating_div(*mx);
-            }
-        }
-    }
-}
-
-/// `matmul_sparse`: `r_j = Σ_i x_i · M_ij`.
-pub fn matmul_sparse(m: &[SparseRow], x: &[I32F32], columns: usize) -> Vec<I32F32> {
-    let mut r = vec![ZERO; columns];
-    for (row, &xi) in m.iter().zip(x) {
-        for &(j, v) in row {
-            if let Some(rj) = r.get_mut(usize::from(j)) {
-                *rj = rj.saturating_add(xi.saturating_mul(v));
-            }
-        }
-    }
-    r
-}
-
-/// `matmul` (dense): `r_j = Σ_i x_i · M_ij`.
-pub fn matmul(m: &[Vec<I32F32>], x: &[I32F32]) -> Vec<I32F32> {
-    let columns = m.first().map_or(0, Vec::len);
-    let mut r = vec![ZERO; columns];
-    for (row, &xi) in m.iter().zip(x) {
-        for (rj, v) in r.iter_mut().zip(row) {
-            *rj = rj.saturating_add(xi.saturating_mul(*v));
-        }
-    }
-    r
-}
-
-/// `matmul_transpose_sparse`: `r_i = Σ_j x_j · M_ij`.
-pub fn matmul_transpose_sparse(m: &[SparseRow], x: &[I32F32]) -> Vec<I32F32> {
-    m.iter()
-        .map(|row| {
-            row.iter().fold(ZERO, |acc, &(j, v)| {
-                let xj = x.get(usize::from(j)).copied().unwrap_or(ZERO);
-                acc.saturating_add(xj.saturating_mul(v))
-            })
-        })
-        .collect()
-}
-
-/// `matmul_transpose` (dense).
-pub fn matmul_transpose(m: &[Vec<I32F32>], x: &[I32F32]) -> Vec<I32F32> {
-    m.iter()
-        .map(|row| {
-            row.iter().zip(x).fold(ZERO, |acc, (v, xj)| {
-                acc.saturating_add(xj.saturating_mul(*v))
-            })
-        })
-        .collect()
-}
-
-/// `col_clip_sparse`: `min(M_ij, c_j)`, dropping entries whose clip value is ≤ 0.
-pub fn col_clip_sparse(m: &[SparseRow], threshold: &[I32F32]) -> Vec<SparseRow> {
-    m.iter()
-        .map(|row| {
-            row.iter()
-                .filter_map(|&(j, v)| {
-                    let t = threshold.get(usize::from(j)).copied().unwrap_or(ZERO);
-                    if t < v {
-                        (ZERO < t).then_some((j, t))
-                    } else {
-                        Some((j, v))
-                    }
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// `inplace_col_clip` (dense).
-pub fn col_clip(m: &mut [Vec<I32F32>], threshold: &[I32F32]) {
-    for row in m {
-        for (v, t) in row.iter_mut().zip(threshold) {
-            *v = (*t).min(*v);
-        }
-    }
-}
-
-/// `row_sum_sparse` (wrapping, like the runtime's `sum`).
-pub fn row_sum_sparse(m: &[SparseRow]) -> Vec<I32F32> {
-    m.iter().map(|row| sum(row.iter().map(|e| e.1))).collect()
-}
-
-/// `row_sum` (dense).
-pub fn row_sum(m: &[Vec<I32F32>]) -> Vec<I32F32> {
-    m.iter().map(|row| sum(row.iter().copied())).collect()
-}
-
-/// `row_hadamard_sparse`: `M_ij · x_i`.
+/// `row_hadamard_sparse` (L767): `M_ij · x_i` (rows beyond `x` are dropped).
 pub fn row_hadamard_sparse(m: &[SparseRow], x: &[I32F32]) -> Vec<SparseRow> {
     m.iter()
         .zip(x)
@@ -417,320 +298,594 @@ pub fn row_hadamard_sparse(m: &[SparseRow], x: &[I32F32]) -> Vec<SparseRow> {
         .collect()
 }
 
-/// `row_hadamard` (dense).
-pub fn row_hadamard(m: &[Vec<I32F32>], x: &[I32F32]) -> Vec<Vec<I32F32>> {
+/// `matmul_sparse` (L861): `r_j = Σ_i x_i · M_ij` over columns `0..columns`.
+pub fn matmul_sparse(m: &[SparseRow], x: &[I32F32], columns: usize) -> Vec<I32F32> {
+    let mut r = vec![ZERO; columns];
+    for (i, row) in m.iter().enumerate() {
+        let xi = x.get(i).copied().unwrap_or(ZERO);
+        for &(j, v) in row {
+            if let Some(rj) = r.get_mut(usize::from(j)) {
+                *rj = rj.saturating_add(xi.saturating_mul(v));
+            }
+        }
+    }
+    r
+}
+
+/// `matmul_transpose_sparse` (L883): `r_i = Σ_j x_j · M_ij`.
+pub fn matmul_transpose_sparse(m: &[SparseRow], x: &[I32F32]) -> Vec<I32F32> {
     m.iter()
-        .zip(x)
-        .map(|(row, &xi)| row.iter().map(|v| xi.saturating_mul(*v)).collect())
-        .collect()
-}
-
-/// Accumulates rows into a reusable dense buffer and emits the positive entries in column
-/// order: the shape shared by the runtime's sparse EMA helpers.
-struct RowBuffer {
-    values: Vec<I32F32>,
-    touched: Vec<bool>,
-    cols: Vec<u16>,
-}
-
-impl RowBuffer {
-    fn new(columns: usize) -> Self {
-        Self {
-            values: vec![ZERO; columns],
-            touched: vec![false; columns],
-            cols: Vec::new(),
-        }
-    }
-
-    fn slot(&mut self, j: u16) -> Option<&mut I32F32> {
-        let ju = usize::from(j);
-        let touched = self.touched.get_mut(ju)?;
-        if !*touched {
-            *touched = true;
-            self.cols.push(j);
-        }
-        self.values.get_mut(ju)
-    }
-
-    /// Emits the positive entries in ascending column order and resets the buffer.
-    fn drain_positive(&mut self) -> SparseRow {
-        self.cols.sort_unstable();
-        let mut out = Vec::with_capacity(self.cols.len());
-        for &j in &self.cols {
-            let ju = usize::from(j);
-            let v = self.values[ju];
-            if v > ZERO {
-                out.push((j, v));
-            }
-            self.values[ju] = ZERO;
-            self.touched[ju] = false;
-        }
-        self.cols.clear();
-        out
-    }
-}
-
-/// `mat_ema_sparse`: `α·new + (1−α)·old`, positive entries kept, in column order.
-pub fn mat_ema_sparse(
-    new: &[SparseRow],
-    old: &[SparseRow],
-    alpha: I32F32,
-    columns: usize,
-) -> Vec<SparseRow> {
-    let one_minus = ONE.saturating_sub(alpha);
-    let mut buf = RowBuffer::new(columns);
-    new.iter()
-        .zip(old)
-        .map(|(new_row, old_row)| {
-            for &(j, v) in new_row {
-                if let Some(s) = buf.slot(j) {
-                    *s = s.saturating_add(alpha.saturating_mul(v));
-                }
-            }
-            for &(j, v) in old_row {
-                if let Some(s) = buf.slot(j) {
-                    *s = s.saturating_add(one_minus.saturating_mul(v));
-                }
-            }
-            buf.drain_positive()
+        .map(|row| {
+            row.iter().fold(ZERO, |acc, &(j, v)| {
+                let xj = x.get(usize::from(j)).copied().unwrap_or(ZERO);
+                acc.saturating_add(xj.saturating_mul(v))
+            })
         })
         .collect()
 }
 
-/// `mat_ema` (dense).
-pub fn mat_ema(new: &[Vec<I32F32>], old: &[Vec<I32F32>], alpha: I32F32) -> Vec<Vec<I32F32>> {
-    let one_minus = ONE.saturating_sub(alpha);
-    new.iter()
-        .zip(old)
-        .map(|(nr, or)| {
-            nr.iter()
-                .zip(or)
-                .map(|(n, o)| {
-                    alpha
-                        .saturating_mul(*n)
-                        .saturating_add(one_minus.saturating_mul(*o))
+/// `col_clip_sparse` (L921): `min(M_ij, c_j)`; an entry above a threshold ≤ 0 is dropped.
+pub fn col_clip_sparse(m: &[SparseRow], threshold: &[I32F32]) -> Vec<SparseRow> {
+    m.iter()
+        .map(|row| {
+            row.iter()
+                .filter_map(|&(j, v)| {
+                    let t = threshold.get(usize::from(j)).copied().unwrap_or(ZERO);
+                    if t < v {
+                        (t > ZERO).then_some((j, t))
+                    } else {
+                        Some((j, v))
+                    }
                 })
                 .collect()
         })
         .collect()
 }
 
-/// `mat_ema_alpha_vec_sparse` (218 liquid alpha): per-column α; the new term is assigned,
-/// then the old term added.
-pub fn mat_ema_alpha_vec_sparse(
-    new: &[SparseRow],
-    old: &[SparseRow],
-    alpha: &[I32F32],
-    columns: usize,
-) -> Vec<SparseRow> {
-    let mut buf = RowBuffer::new(columns);
-    new.iter()
-        .zip(old)
-        .map(|(new_row, old_row)| {
-            for &(j, v) in new_row {
-                let a = alpha.get(usize::from(j)).copied().unwrap_or(ZERO);
-                if let Some(s) = buf.slot(j) {
-                    *s = a.saturating_mul(v);
-                }
-            }
-            for &(j, v) in old_row {
-                let a = alpha.get(usize::from(j)).copied().unwrap_or(ZERO);
-                if let Some(s) = buf.slot(j) {
-                    *s = s.saturating_add(ONE.saturating_sub(a).saturating_mul(v));
-                }
-            }
-            buf.drain_positive()
-        })
-        .collect()
-}
-
-/// `mat_ema_alpha_vec` (dense, 218 liquid alpha).
-pub fn mat_ema_alpha_vec(
-    new: &[Vec<I32F32>],
-    old: &[Vec<I32F32>],
-    alpha: &[I32F32],
-) -> Vec<Vec<I32F32>> {
-    new.iter()
-        .zip(old)
-        .map(|(nr, or)| {
-            nr.iter()
-                .zip(or)
-                .zip(alpha)
-                .map(|((n, o), a)| {
-                    a.saturating_mul(*n)
-                        .saturating_add(ONE.saturating_sub(*a).saturating_mul(*o))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// `quantile` (218): linear interpolation between sorted neighbours, the position in f64.
-pub fn quantile(data: &[I32F32], q: f64) -> I32F32 {
-    let mut sorted = data.to_vec();
-    sorted.sort();
-    let len = sorted.len();
-    if len == 0 {
+/// `weighted_median` (L975): the stake-weighted median of `score` over the indices in
+/// `partition`, found by mid-pivot bisection, split at `minority`.
+pub fn weighted_median(
+    stake: &[I32F32],
+    score: &[I32F32],
+    partition: &[usize],
+    minority: I32F32,
+    mut lo: I32F32,
+    mut hi: I32F32,
+) -> I32F32 {
+    if stake.len() != score.len() {
         return ZERO;
     }
-    let pos = q * (len - 1) as f64;
-    let low = libm::floor(pos) as usize;
-    let high = libm::ceil(pos) as usize;
-    let lo_v = sorted.get(low).copied().unwrap_or(ZERO);
-    if low == high {
-        return lo_v;
+    let get = |v: &[I32F32], i: usize| v.get(i).copied().unwrap_or(ZERO);
+    let mut part: Vec<usize> = partition.to_vec();
+    let limit = partition.len();
+    let mut iterations = 0usize;
+    let mut lower: Vec<usize> = Vec::new();
+    let mut upper: Vec<usize> = Vec::new();
+    loop {
+        match part.len() {
+            0 => return ZERO,
+            1 => return get(score, part[0]),
+            _ => {}
+        }
+        let pivot = get(score, part.get(part.len() / 2).copied().unwrap_or(0));
+        let (mut lo_stake, mut hi_stake) = (ZERO, ZERO);
+        for &i in &part {
+            let s = get(score, i);
+            if s == pivot {
+                continue;
+            }
+            if s < pivot {
+                lo_stake = lo_stake.saturating_add(get(stake, i));
+                lower.push(i);
+            } else {
+                hi_stake = hi_stake.saturating_add(get(stake, i));
+                upper.push(i);
+            }
+        }
+        if minority < lo.saturating_add(lo_stake) && !lower.is_empty() {
+            hi = lo.saturating_add(lo_stake);
+            core::mem::swap(&mut part, &mut lower);
+        } else if hi.saturating_sub(hi_stake) <= minority && !upper.is_empty() {
+            lo = hi.saturating_sub(hi_stake);
+            core::mem::swap(&mut part, &mut upper);
+        } else {
+            return pivot;
+        }
+        lower.clear();
+        upper.clear();
+        iterations = iterations.saturating_add(1);
+        if iterations > limit {
+            return ZERO;
+        }
     }
-    let hi_v = sorted.get(high).copied().unwrap_or(ZERO);
-    let weight = I32F32::saturating_from_num(pos - low as f64);
-    lo_v.saturating_add(hi_v.saturating_sub(lo_v).saturating_mul(weight))
 }
 
-/// `safe_ln`: the natural log, 0 where it is undefined.
-pub fn safe_ln(x: I32F32) -> I32F32 {
-    ln::<I32F32, I32F32>(x).unwrap_or(ZERO)
-}
-
-/// `safe_exp`: e^x, 0 on overflow.
-pub fn safe_exp(x: I32F32) -> I32F32 {
-    exp::<I32F32, I32F32>(x).unwrap_or(ZERO)
-}
-
-/// `exp_safe` (Yuma3's sigmoid): the input clamped to [−20, 20]; on overflow 0 for x ≤ 0,
-/// else the maximum.
-pub fn exp_safe(x: I32F32) -> I32F32 {
-    let clamped = x.clamp(I32F32::from_num(-20), I32F32::from_num(20));
-    match exp::<I32F32, I32F32>(clamped) {
-        Ok(v) => v,
-        Err(()) if clamped <= ZERO => ZERO,
-        Err(()) => I32F32::max_value(),
+/// `weighted_median_col_sparse` (L1121): per column `0..columns`, the κ-majority
+/// stake-weighted median over the rows with positive stake (their stake renormalised).
+pub fn weighted_median_col_sparse(
+    stake: &[I32F32],
+    score: &[SparseRow],
+    columns: usize,
+    majority: I32F32,
+) -> Vec<I32F32> {
+    let mut use_stake: Vec<I32F32> = stake.iter().copied().filter(|&s| s > ZERO).collect();
+    inplace_normalize(&mut use_stake);
+    let stake_sum = sum(use_stake.iter().copied());
+    let minority = stake_sum.saturating_sub(majority);
+    let stake_idx: Vec<usize> = (0..use_stake.len()).collect();
+    let k_rows = use_stake.len();
+    // Column-major: column c's scores are use_score[c*k_rows .. (c+1)*k_rows].
+    let mut use_score = vec![ZERO; columns.saturating_mul(k_rows)];
+    let mut k = 0usize;
+    for (&s, row) in stake.iter().zip(score) {
+        if s > ZERO {
+            for &(c, v) in row {
+                if usize::from(c) < columns {
+                    if let Some(cell) = use_score.get_mut(usize::from(c) * k_rows + k) {
+                        *cell = v;
+                    }
+                }
+            }
+            k = k.saturating_add(1);
+        }
     }
+    (0..columns)
+        .map(|c| {
+            let col = use_score.get(c * k_rows..(c + 1) * k_rows).unwrap_or(&[]);
+            weighted_median(&use_stake, col, &stake_idx, minority, ZERO, stake_sum)
+        })
+        .collect()
+}
+
+/// Writes `row` into a dense scratch buffer the way the runtime densifies a sparse row
+/// (`row[j] = value`, the last duplicate wins); returns the touched columns, sorted and unique.
+fn densify(buf: &mut [I32F32], row: &SparseRow, touched: &mut Vec<u16>) {
+    for &(j, v) in row {
+        if let Some(cell) = buf.get_mut(usize::from(j)) {
+            *cell = v;
+            touched.push(j);
+        }
+    }
+}
+
+/// `interpolate_sparse` (L1247): `m1 + ratio·(m2 − m1)` over columns `0..columns`, positive
+/// entries kept in ascending column order; ratio 0 returns `m1`, ratio 1 returns `m2`
+/// unchanged, and matrices with different row counts give `m2`.
+pub fn interpolate_sparse(
+    m1: &[SparseRow],
+    m2: &[SparseRow],
+    columns: usize,
+    ratio: I32F32,
+) -> Vec<SparseRow> {
+    if ratio == ZERO {
+        return m1.to_vec();
+    }
+    if ratio == ONE {
+        return m2.to_vec();
+    }
+    if m1.len() != m2.len() {
+        return m2.to_vec();
+    }
+    let mut row1 = vec![ZERO; columns];
+    let mut row2 = vec![ZERO; columns];
+    let mut touched: Vec<u16> = Vec::new();
+    m1.iter()
+        .zip(m2)
+        .map(|(r1, r2)| {
+            touched.clear();
+            densify(&mut row1, r1, &mut touched);
+            densify(&mut row2, r2, &mut touched);
+            touched.sort_unstable();
+            touched.dedup();
+            let mut out = Vec::with_capacity(touched.len());
+            for &j in touched.iter() {
+                let ju = usize::from(j);
+                let (v1, v2) = (row1[ju], row2[ju]);
+                let v = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
+                if ZERO < v {
+                    out.push((j, v));
+                }
+                row1[ju] = ZERO;
+                row2[ju] = ZERO;
+            }
+            out
+        })
+        .collect()
+}
+
+/// `vec_mul` (L1303): `a_i · b_i`, 0 on overflow.
+pub fn vec_mul(a: &[I32F32], b: &[I32F32]) -> Vec<I32F32> {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.checked_mul(*y).unwrap_or_default())
+        .collect()
+}
+
+/// `mat_vec_mul_sparse` (L1332): `M_ij · x_j`, zero products dropped, columns beyond `x`
+/// dropped.
+pub fn mat_vec_mul_sparse(m: &[SparseRow], x: &[I32F32]) -> Vec<SparseRow> {
+    m.iter()
+        .map(|row| {
+            row.iter()
+                .filter_map(|&(j, v)| {
+                    let xj = x.get(usize::from(j))?;
+                    let p = v.saturating_mul(*xj);
+                    (p != ZERO).then_some((j, p))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `mat_ema_sparse` (L1406): `α·new + (1−α)·old` over columns `0..new.len()` (the runtime
+/// assumes a square matrix), positive entries kept in ascending column order.
+pub fn mat_ema_sparse(new: &[SparseRow], old: &[SparseRow], alpha: I32F32) -> Vec<SparseRow> {
+    let n = new.len();
+    let one_minus = ONE.saturating_sub(alpha);
+    let mut acc = vec![ZERO; n];
+    let mut touched: Vec<u16> = Vec::new();
+    new.iter()
+        .enumerate()
+        .map(|(i, new_row)| {
+            touched.clear();
+            for &(j, v) in new_row {
+                if let Some(cell) = acc.get_mut(usize::from(j)) {
+                    *cell = cell.saturating_add(alpha.saturating_mul(v));
+                    touched.push(j);
+                }
+            }
+            if let Some(old_row) = old.get(i) {
+                for &(j, v) in old_row {
+                    if let Some(cell) = acc.get_mut(usize::from(j)) {
+                        *cell = cell.saturating_add(one_minus.saturating_mul(v));
+                        touched.push(j);
+                    }
+                }
+            }
+            touched.sort_unstable();
+            touched.dedup();
+            let mut out = Vec::with_capacity(touched.len());
+            for &j in touched.iter() {
+                let ju = usize::from(j);
+                if acc[ju] > ZERO {
+                    out.push((j, acc[ju]));
+                }
+                acc[ju] = ZERO;
+            }
+            out
+        })
+        .collect()
+}
+
+/// `mat_ema_alpha_sparse` (L1464) with a dense α matrix, as the runtime's tests call it:
+/// for each entry of the **new** row, `min(1, (1−α_ij)·old_ij + max(0, α_ij·new_ij))`; bonds
+/// in columns the new row does not list are dropped. Shapes that do not match give `new`.
+pub fn mat_ema_alpha_sparse(
+    new: &[SparseRow],
+    old: &[SparseRow],
+    alpha: &[Vec<I32F32>],
+) -> Vec<SparseRow> {
+    if new.len() != old.len() || new.len() != alpha.len() {
+        return new.to_vec();
+    }
+    new.iter()
+        .zip(old)
+        .zip(alpha)
+        .map(|((new_row, old_row), alpha_row)| {
+            let mut scratch = vec![ZERO; alpha_row.len()];
+            ema_alpha_row(new_row, old_row, &mut scratch, |j| {
+                alpha_row.get(usize::from(j)).copied()
+            })
+        })
+        .collect()
+}
+
+/// One row of `mat_ema_alpha_sparse`, with `alpha(j)` the row's α at column `j` (None beyond
+/// the α row's length, `scratch.len()`). `scratch` must be all zero; it is left all zero.
+pub(crate) fn ema_alpha_row(
+    new_row: &SparseRow,
+    old_row: &SparseRow,
+    scratch: &mut [I32F32],
+    alpha: impl Fn(u16) -> Option<I32F32>,
+) -> SparseRow {
+    // decayed[j] = (1 − α_j)·old_j, assigned (the last duplicate wins).
+    for &(j, old_val) in old_row {
+        if let (Some(a), Some(cell)) = (alpha(j), scratch.get_mut(usize::from(j))) {
+            *cell = ONE.saturating_sub(a).saturating_mul(old_val);
+        }
+    }
+    let out = new_row
+        .iter()
+        .filter_map(|&(j, new_val)| {
+            let decayed = *scratch.get(usize::from(j))?;
+            let a = alpha(j)?;
+            let inc = a.saturating_mul(new_val).max(ZERO);
+            let v = decayed.saturating_add(inc).min(ONE);
+            (v > ZERO).then_some((j, v))
+        })
+        .collect();
+    for &(j, _) in old_row {
+        if let Some(cell) = scratch.get_mut(usize::from(j)) {
+            *cell = ZERO;
+        }
+    }
+    out
+}
+
+/// The runtime's `alpha_sigmoid` (run_epoch.rs L1505): the EMA factor of one bond from how
+/// far the weight moved, `α_low + σ·(α_high − α_low)` clamped, with
+/// `σ = 1/(1 + e^(−steepness/100·(diff − 0.5)))`.
+pub fn alpha_sigmoid(
+    consensus: I32F32,
+    weight: I32F32,
+    bond: I32F32,
+    alpha_low: I32F32,
+    alpha_high: I32F32,
+    steepness: I32F32,
+) -> I32F32 {
+    let diff_buy = clamp_value(weight.saturating_sub(consensus), ZERO, ONE);
+    let diff_sell = clamp_value(bond.saturating_sub(weight), ZERO, ONE);
+    let combined_diff = if weight >= bond { diff_buy } else { diff_sell };
+    let sigmoid = ONE.saturating_div(
+        ONE.saturating_add(exp_safe(
+            steepness
+                .saturating_div(I32F32::from_num(-100))
+                .saturating_mul(combined_diff.saturating_sub(I32F32::from_num(0.5))),
+        )),
+    );
+    let alpha =
+        alpha_low.saturating_add(sigmoid.saturating_mul(alpha_high.saturating_sub(alpha_low)));
+    clamp_value(alpha, alpha_low, alpha_high)
+}
+
+/// The value the runtime's peeking merge (`compute_liquid_alpha_values_sparse`, run_epoch.rs
+/// L1440-1475) reads at each column of `columns` (sorted ascending): it walks the row assuming
+/// ascending uids, skipping entries below the column and stopping at the first entry at or
+/// above it, so on an unsorted row some entries are never seen. Returns one value per column.
+pub(crate) fn peek_values(row: &SparseRow, columns: &[u16]) -> Vec<I32F32> {
+    let mut pos = 0usize;
+    columns
+        .iter()
+        .map(|&j| {
+            while let Some(&(i, _)) = row.get(pos) {
+                if i < j {
+                    pos += 1;
+                } else {
+                    break;
+                }
+            }
+            match row.get(pos) {
+                Some(&(i, v)) if i == j => v,
+                _ => ZERO,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    //! Expected values from the runtime's own `tests/math.rs` (spec 218).
+    //! Expected values from the runtime's own `tests/math.rs` (spec 425).
     use super::*;
 
     fn fx(v: &[f32]) -> Vec<I32F32> {
         v.iter().map(|&x| I32F32::from_num(x)).collect()
     }
 
-    fn close(a: &[I32F32], b: &[f32], eps: f32) {
-        assert_eq!(a.len(), b.len());
-        for (x, y) in a.iter().zip(b) {
-            let d = (x.to_num::<f32>() - y).abs();
-            assert!(d <= eps, "{a:?} vs {b:?}");
+    /// `vec_to_sparse_mat_fixed`: row-major values, positive entries kept.
+    fn sparse(v: &[f32], rows: usize) -> Vec<SparseRow> {
+        let cols = v.len() / rows;
+        (0..rows)
+            .map(|r| {
+                (0..cols)
+                    .filter(|&c| v[r * cols + c] > 0.)
+                    .map(|c| (c as u16, I32F32::from_num(v[r * cols + c])))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn dense(v: &[f32], rows: usize) -> Vec<Vec<I32F32>> {
+        let cols = v.len() / rows;
+        (0..rows)
+            .map(|r| fx(&v[r * cols..(r + 1) * cols]))
+            .collect()
+    }
+
+    fn close_rows(a: &[SparseRow], b: &[SparseRow], eps: f64) {
+        assert_eq!(a.len(), b.len(), "{a:?} vs {b:?}");
+        for (ra, rb) in a.iter().zip(b) {
+            assert_eq!(ra.len(), rb.len(), "{a:?} vs {b:?}");
+            for (ea, eb) in ra.iter().zip(rb) {
+                assert_eq!(ea.0, eb.0);
+                let d = (ea.1.to_num::<f64>() - eb.1.to_num::<f64>()).abs();
+                assert!(d <= eps, "{a:?} vs {b:?}");
+            }
         }
     }
 
     #[test]
-    fn math_is_topk() {
-        // test_math_is_topk
+    fn math_is_topk_nonzero() {
         let x = fx(&[0., 1., 2., 3., 4., 5., 6., 7., 8., 9.]);
-        assert_eq!(is_topk(&x, 0), vec![false; 10]);
+        assert_eq!(is_topk_nonzero(&x, 0), vec![false; 10]);
+        let mut top5 = vec![false; 5];
+        top5.extend([true; 5]);
+        assert_eq!(is_topk_nonzero(&x, 5), top5);
+        let mut all = vec![true; 10];
+        all[0] = false;
+        assert_eq!(is_topk_nonzero(&x, 10), all);
+        assert_eq!(is_topk_nonzero(&x, 100), all);
+        // Stable ascending sort: among ties the lower uids lose first.
         assert_eq!(
-            is_topk(&x, 5),
-            vec![false, false, false, false, false, true, true, true, true, true]
-        );
-        assert_eq!(is_topk(&x, 10), vec![true; 10]);
-        assert_eq!(is_topk(&x, 100), vec![true; 10]);
-        let y = fx(&[9., 8., 7., 6., 5., 4., 3., 2., 1., 0.]);
-        assert_eq!(
-            is_topk(&y, 5),
-            vec![true, true, true, true, true, false, false, false, false, false]
-        );
-        let ties = fx(&[1., 1., 1., 0.]);
-        assert_eq!(is_topk(&ties, 2), vec![false, true, true, false]);
-    }
-
-    #[test]
-    fn math_weighted_median() {
-        // test_math_weighted_median (selected cases)
-        let stake = fx(&[0.1, 0.2, 0.3, 0.4]);
-        let score = fx(&[4., 3., 2., 1.]);
-        let idx: Vec<usize> = (0..4).collect();
-        let half = I32F32::from_num(0.5);
-        let one = I32F32::from_num(1);
-        // minority = 1 − κ; with κ = 0.5 the median of {1:.4, 2:.3, 3:.2, 4:.1} is 2.
-        let m = weighted_median(&stake, &score, &idx, one - half, ZERO, one);
-        assert_eq!(m, I32F32::from_num(2));
-        assert_eq!(weighted_median(&stake, &score, &[], half, ZERO, one), ZERO);
-        assert_eq!(
-            weighted_median(&stake, &score, &[3], half, ZERO, one),
-            I32F32::from_num(1)
-        );
-        // All-equal scores give that score.
-        let same = fx(&[0.3, 0.3, 0.3, 0.3]);
-        assert_eq!(
-            weighted_median(&stake, &same, &idx, half, ZERO, one),
-            same[0]
+            is_topk_nonzero(&fx(&[1., 1., 1., 0.]), 2),
+            vec![false, true, true, false]
         );
     }
 
     #[test]
-    fn math_weighted_median_col_sparse_matches_dense() {
-        let stake = fx(&[0.0, 0.5, 0.25, 0.25]);
-        let dense = vec![
-            fx(&[0.0, 0.0, 0.0, 0.0]),
-            fx(&[0.0, 0.1, 0.6, 0.3]),
-            fx(&[0.0, 0.3, 0.3, 0.4]),
-            fx(&[0.0, 0.2, 0.2, 0.6]),
-        ];
-        let sparse: Vec<SparseRow> = dense
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .enumerate()
-                    .filter(|(_, v)| **v > ZERO)
-                    .map(|(j, v)| (j as u16, *v))
-                    .collect()
-            })
-            .collect();
-        let kappa = I32F32::from_num(0.5);
-        let a = weighted_median_col_sparse(&stake, &sparse, 4, kappa);
-        let b = weighted_median_col(&stake, &dense, kappa);
-        assert_eq!(a, b);
-    }
-
-    #[test]
-    fn math_normalize_and_ema() {
-        let mut x = fx(&[1., 1., 2.]);
-        normalize(&mut x);
-        close(&x, &[0.25, 0.25, 0.5], 1e-9);
-        let mut z = fx(&[0., 0.]);
-        normalize(&mut z);
-        assert_eq!(z, fx(&[0., 0.]));
-        // test_math_sparse_mat_ema: α = 0.1
-        let old: Vec<SparseRow> = vec![vec![(0, I32F32::from_num(1))], vec![]];
-        let new: Vec<SparseRow> = vec![
-            vec![(1, I32F32::from_num(1))],
-            vec![(0, I32F32::from_num(2))],
-        ];
-        let e = mat_ema_sparse(&new, &old, I32F32::from_num(0.1), 2);
-        assert_eq!(e[0].len(), 2);
-        close(&[e[0][0].1, e[0][1].1, e[1][0].1], &[0.9, 0.1, 0.2], 1e-8);
-    }
-
-    #[test]
-    fn math_quantile_and_transcendentals() {
-        let d = fx(&[0.1, 0.4, 0.2, 0.3]);
-        close(&[quantile(&d, 0.5)], &[0.25], 1e-7);
-        close(&[quantile(&d, 0.75)], &[0.325], 1e-7);
-        assert_eq!(quantile(&[], 0.5), ZERO);
-        close(&[safe_exp(ONE)], &[core::f32::consts::E], 1e-6);
-        close(&[safe_ln(ONE)], &[0.0], 1e-8);
-        assert_eq!(safe_ln(ZERO), ZERO);
+    fn math_weighted_median_col_sparse() {
+        // test_math_weighted_median_col_sparse
         assert_eq!(
-            exp_safe(I32F32::from_num(1000)),
-            exp_safe(I32F32::from_num(20))
+            weighted_median_col_sparse(&[], &[vec![]], 0, I32F32::from_num(0.5)),
+            Vec::<I32F32>::new()
+        );
+        let stake = fx(&[0., 0.75, 0.25, 0.]);
+        let w = sparse(&[0., 0.1, 0., 0., 0.2, 0.4, 0., 0.3, 0.1, 0., 0.4, 0.5], 4);
+        let m = |k: f32| weighted_median_col_sparse(&stake, &w, 3, I32F32::from_num(k));
+        assert_eq!(m(0.24), fx(&[0., 0.3, 0.4]));
+        assert_eq!(m(0.26), fx(&[0., 0.2, 0.4]));
+        assert_eq!(m(0.76), fx(&[0., 0.2, 0.1]));
+        let stake = fx(&[0., 0.3, 0.2, 0.5]);
+        let w = sparse(&[0., 0.1, 0., 0., 0.2, 0.4, 0., 0.3, 0.1, 0., 0., 0.5], 4);
+        assert_eq!(
+            weighted_median_col_sparse(&stake, &w, 3, I32F32::from_num(0.51)),
+            fx(&[0., 0., 0.4])
         );
     }
 
     #[test]
-    fn fixed_proportion_saturates() {
+    fn math_interpolate_sparse() {
+        // test_math_interpolate_sparse (selected cases)
+        let m1 = sparse(&[1., 0., 100., 1000., 10000., 100000.], 3);
+        let m2 = sparse(&[10., 100., 1000., 10000., 100000., 0.], 3);
+        assert_eq!(interpolate_sparse(&m1, &m2, 2, ZERO), m1);
+        let r = interpolate_sparse(&m1, &m2, 2, I32F32::from_num(0.9));
+        close_rows(
+            &r,
+            &sparse(&[9.1, 90., 910., 9100., 91000., 10000.], 3),
+            1e-4,
+        );
+        let zeros = sparse(&[0.; 12], 4);
+        let ones = sparse(&[1.; 12], 4);
+        let r = interpolate_sparse(&zeros, &ones, 3, I32F32::from_num(0.5));
+        close_rows(&r, &sparse(&[0.5; 12], 4), 0.);
+        let r = interpolate_sparse(&zeros, &ones, 3, I32F32::from_num(0.000000001));
+        close_rows(&r, &sparse(&[0.000000001; 12], 4), 0.);
+    }
+
+    #[test]
+    fn math_sparse_mat_ema_alpha() {
+        // test_math_sparse_mat_ema_alpha
+        let alphas = dense(&[0.1; 12], 4);
+        let old = sparse(
+            &[
+                0.1, 0.2, 3., 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12,
+            ],
+            4,
+        );
+        let new = sparse(&[1., 2., 3., 4., 5., 6., 7., 8., 9., 10., 11., 12.], 4);
+        let target = sparse(
+            &[
+                0.19, 0.38, 1., 0.43599, 0.545, 0.65399, 0.763, 0.87199, 0.981, 1., 1., 1.,
+            ],
+            4,
+        );
+        close_rows(&mat_ema_alpha_sparse(&new, &old, &alphas), &target, 1e-4);
+        // A bond to a column the new row does not list is dropped, not decayed.
+        let old = sparse(&[1., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0.], 4);
+        let new = sparse(&[0., 0., 0., 0., 2., 0., 0., 0., 0., 0., 0., 0.], 4);
+        let r = mat_ema_alpha_sparse(&new, &old, &alphas);
+        close_rows(
+            &r,
+            &sparse(&[0., 0., 0., 0., 0.2, 0., 0., 0., 0., 0., 0., 0.], 4),
+            1e-6,
+        );
+        // test_mat_ema_alpha_sparse_mixed_alpha: clamped at 1.
+        let new = sparse(&[1., 2., 3., 4.], 2);
+        let old = sparse(&[5., 6., 7., 8.], 2);
+        let alpha = vec![fx(&[0.3, 0.7]); 2];
+        close_rows(
+            &mat_ema_alpha_sparse(&new, &old, &alpha),
+            &sparse(&[1., 1., 1., 1.], 2),
+            1e-6,
+        );
+    }
+
+    #[test]
+    fn math_mask_diag_sparse_except_index() {
+        // test_math_mask_diag_sparse_except_index
+        let v = [1., 2., 3., 4., 5., 6., 7., 8., 9.];
+        let m = sparse(&v, 3);
+        for i in 0..3 {
+            let mut target = [0., 2., 3., 4., 0., 6., 7., 8., 0.];
+            target[i * 3 + i] = v[i * 3 + i];
+            assert_eq!(mask_diag_sparse(&m, Some(i as u16)), sparse(&target, 3));
+        }
+        assert_eq!(
+            mask_diag_sparse(&m, None),
+            sparse(&[0., 2., 3., 4., 0., 6., 7., 8., 0.], 3)
+        );
+    }
+
+    #[test]
+    fn math_mask_vector_semantics() {
+        // An empty mask masks nothing; positions beyond a shorter mask are masked.
+        let mut v = fx(&[1., 2., 3.]);
+        inplace_mask_vector(&[], &mut v);
+        assert_eq!(v, fx(&[1., 2., 3.]));
+        inplace_mask_vector(&[false], &mut v);
+        assert_eq!(v, fx(&[1., 0., 0.]));
+        // mask_rows_sparse masks rows beyond the mask, even with an empty mask.
+        let rows = sparse(&[1., 1., 1., 1.], 2);
+        assert_eq!(mask_rows_sparse(&[], &rows), vec![vec![], vec![]]);
+    }
+
+    #[test]
+    fn math_sparse_mat_ema() {
+        // test_math_sparse_mat_ema (α = 0.1)
+        let old = sparse(&[1., 2., 3., 4., 5., 6., 7., 8., 9., 10., 11., 12.], 4);
+        let new = sparse(
+            &[
+                10., 20., 30., 40., 50., 60., 70., 80., 90., 100., 110., 120.,
+            ],
+            4,
+        );
+        // Only 4 columns fit a 4-row "square" matrix: all 3 do.
+        let r = mat_ema_sparse(&new, &old, I32F32::from_num(0.1));
+        close_rows(
+            &r,
+            &sparse(
+                &[
+                    1.9, 3.8, 5.7, 7.6, 9.5, 11.4, 13.3, 15.2, 17.1, 19., 20.9, 22.8,
+                ],
+                4,
+            ),
+            1e-5,
+        );
+        let old = sparse(&[1., 0., 0., 0.], 2);
+        let new = sparse(&[0., 1., 2., 0.], 2);
+        let r = mat_ema_sparse(&new, &old, I32F32::from_num(0.1));
+        close_rows(&r, &sparse(&[0.9, 0.1, 0.2, 0.], 2), 1e-7);
+    }
+
+    #[test]
+    fn math_peek_values_follow_the_runtime_merge() {
+        let v = |x: f32| I32F32::from_num(x);
+        let sorted: SparseRow = vec![(1, v(0.1)), (3, v(0.3))];
+        assert_eq!(
+            peek_values(&sorted, &[0, 1, 2, 3, 4]),
+            vec![ZERO, v(0.1), ZERO, v(0.3), ZERO]
+        );
+        // Unsorted: (3, ..) first hides (1, ..) from every column after 1 is passed.
+        let unsorted: SparseRow = vec![(3, v(0.3)), (1, v(0.1))];
+        assert_eq!(
+            peek_values(&unsorted, &[1, 3]),
+            vec![ZERO, v(0.3)],
+            "column 1 stops at (3, ..)"
+        );
+    }
+
+    #[test]
+    fn math_fixed_conversions() {
         assert_eq!(fixed_proportion_to_u16(ONE), 65535);
         assert_eq!(fixed_proportion_to_u16(I32F32::from_num(2)), 65535);
         assert_eq!(fixed_proportion_to_u16(I32F32::from_num(-1)), 0);
         assert_eq!(fixed_proportion_to_u16(I32F32::from_num(0.5)), 32767);
+        assert_eq!(u16_proportion_to_fixed(65535), ONE);
+        assert_eq!(safe_div(ONE, ZERO), ZERO);
+        // Overflow gives 0, not the maximum.
+        assert_eq!(
+            safe_div(I32F32::from_num(1000), I32F32::from_num(1e-9)),
+            ZERO
+        );
     }
 }

@@ -1,48 +1,79 @@
-//! The Yuma consensus epoch, as the subtensor runtime (spec_version 218) runs it, in the
-//! chain's fixed-point arithmetic (`substrate-fixed`: floor on multiply, truncation on divide,
-//! saturating where the runtime saturates).
+//! The Yuma consensus epoch of today's subtensor runtime, bit for bit: `epoch_with_mechanisms`
+//! and `epoch_mechanism` (the sparse production path) of spec 425 (14bc6f9f9, 2026-06-30),
+//! with the rule sets of spec 385 and 397 selectable by [`Runtime`], in the runtime's own
+//! fixed-point arithmetic (`substrate-fixed`, the crate the runtime uses, operation by
+//! operation: floor on multiply, truncation on divide, `safe_div` giving 0, wrapping sums).
 //!
-//! [`epoch_sparse`] is the production path (`epoch`), [`epoch_dense`] the runtime's test path
-//! (`epoch_dense`); both give the same numbers on a consistent state. The steps, numbered as
-//! in the trace ([`epoch_sparse_traced`]):
+//! # The steps (one mechanism; numbered as in the trace)
 //!
-//! 1. activity: `active_i = last_update_i + activity_cutoff ≥ current_block`;
-//! 2. stake: normalised in I64F64, narrowed to I32F32;
-//! 3. permits: this epoch masks with the stored permits; the new ones are the top-k stakes;
-//! 4. active stake: stake of active permit holders, normalised;
-//! 5. weights: rows of permit holders, self-weights removed, entries older than the target's
-//!    registration removed (`last_update_i ≤ block_at_registration_j`), rows normalised;
-//! 6. consensus: the κ-majority stake-weighted median of each column;
-//! 7. clipping of weights at consensus; 8. validator trust (row sums of the clipped weights);
-//! 9. rank, trust and incentive;
-//! 10. bonds: classic EMA of `ΔB = W̄ ◦ A` (218), per-column liquid alpha (218), or Yuma3
-//!     (the current runtime: EMA of `W + β(W̄ − W)`, optional sigmoid liquid alpha);
-//! 11. dividends; 12. emission split; 13. the u16 vectors and bond rows the chain stores.
+//! 1. **activity**: `active_i = last_update_i + cutoff ≥ current_block`; the cutoff is
+//!    `max(1, ActivityCutoffFactorMilli × tempo / 1000)` (425) or `ActivityCutoff` (385/397);
+//! 2. **stake**: `alpha + tao × TaoWeight/u64::MAX` in I64F64 ([`crate::stake`]); stakes below
+//!    `StakeThreshold` count 0 (except the owner uid's, 397+); normalised, narrowed to I32F32;
+//! 3. **permits**: the stored `ValidatorPermit` masks this epoch (the owner's forced true,
+//!    397+); the new permits are `is_topk_nonzero(stake, MaxAllowedValidators)` (+ owner);
+//! 4. **active stake**: stake of active uids with a stored permit, normalised;
+//! 5. **weights**: rows of non-permitted uids emptied, the diagonal dropped except the owner's,
+//!    entries with `last_update_i ≤ block_at_registration_j` dropped, with commit-reveal on
+//!    entries with `commit_block_i < block_at_registration_j` dropped; rows normalised;
+//! 6. **consensus**: per column the κ-majority stake-weighted median;
+//! 7. **clipping** at consensus and **validator trust** (row sums of the clipped weights);
+//! 8. **incentive**: `Σ_i W̄_ij · active_stake_i`, normalised (no rank/trust any more);
+//! 9. **weights for bonds**: `W + β(W̄ − W)`, β = `BondsPenalty`;
+//! 10. **bonds**, bonds to uids registered at or after `last_tempo` dropped first
+//!     (`last_tempo = LastMechansimStepBlock + 1`, or `current_block − tempo` when that is 0
+//!     or before spec 425): Yuma3 (u16 proportions, EMA with per-bond sigmoid α under liquid
+//!     alpha, else `α = 1 − BondsMovingAverage/10⁶`, only the columns of the weight row kept)
+//!     or Yuma2 (column-normalised, EMA of the column-normalised `ΔB = W_b ∘ S`, stored
+//!     column max-upscaled);
+//! 11. **dividends**: Yuma3 `(Σ_j B̂_ij I_j) · S_i`, Yuma2 `Bᵀ I`, normalised;
+//! 12. **emission**: incentive and dividends over their joint sum, times the mechanism's
+//!     emission (by stake when nothing was earned); outputs as u16 proportions, bond rows for
+//!     uids with a new permit, every other row emptied.
 //!
-//! Where the runtime would panic on an inconsistent state (a bond to a uid ≥ n, vectors of
-//! different lengths), this module drops the entry or returns an [`EpochError`] instead.
+//! [`epoch_with_mechanisms`] splits `rao_emission` by `MechanismEmissionSplit` (or evenly,
+//! the remainder to mechanism 0), runs each mechanism and aggregates per uid as the runtime
+//! does: emissions summed, consensus/dividends/validator trust/stake weight/emission weighted
+//! by the mechanism's share (truncated at each step), active and permits OR'ed.
+//!
+//! # What the caller reads
+//!
+//! See [`SubnetEpochInput`]: every field names its storage item or runtime-API field. Read
+//! at the block *before* the epoch; the epoch block changes a few things before the epoch
+//! runs: CR-v4 timelocked commits of the reveal epoch are revealed into `Weights` (and leave
+//! `TimelockedWeightCommits`), see [`commit_blocks`]; at spec 425 `change_subnet_owner_if_needed`
+//! may move `SubnetOwnerHotkey`, and `SubnetEpochIndex` is incremented (see [`CommitExpiry`]).
+//! `LastMechansimStepBlock` is written after the epoch: the value before is the one it reads.
+//!
+//! Where the runtime would panic (`I32F32::from_num` of an impossible `BondsMovingAverage`
+//! above ~2.1·10¹⁵) this module saturates instead; on every other input it gives the
+//! runtime's numbers.
 
-mod bonds;
-mod dense;
+mod commits;
+mod epoch;
 mod input;
 pub mod math;
-mod sparse;
+mod mechanisms;
+mod view;
 
-pub use input::{EpochInput, EpochOutput, EpochParams, TraceStep};
+pub use commits::{commit_blocks, CommitExpiry, TimelockedCommitQueue, WeightCommitQueue};
+pub use input::{
+    EpochHyperparams, EpochOutput, MechanismInput, Runtime, SubnetEpochInput, SubnetEpochOutput,
+    TraceStep,
+};
+pub use mechanisms::split_emission;
+pub use view::{normalize_weight_row, validator_row_view, MaskReason, RowEntry, ValidatorRowView};
 
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 use alloc::vec::Vec;
-use math::{fixed_proportion_to_u16, SparseRow, ZERO};
-use substrate_fixed::types::{I32F32, I96F32};
-
-/// Largest subnet the dense path accepts (it holds n × n matrices).
-pub const DENSE_MAX_N: usize = 8192;
+use math::SparseRow;
+use substrate_fixed::types::I32F32;
 
 /// Why an epoch input cannot be run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EpochError {
     /// A per-uid vector does not have one entry per uid.
-    #[error("`{field}` has {got} entries but the subnet has n = {n} uids (the length of `stake`)")]
+    #[error("`{field}` has {got} entries but the subnet has n = {n} uids")]
     LengthMismatch {
         /// The offending field.
         field: &'static str,
@@ -51,55 +82,118 @@ pub enum EpochError {
         /// The subnet size.
         n: usize,
     },
-    /// More uids than the chain's u16 uids can address.
+    /// More uids than the chain's u16 uids can address (legacy input).
     #[error("n = {0} uids exceeds the chain's maximum of 65535")]
     TooManyNeurons(usize),
-    /// The dense path would need too much memory.
-    #[error("the dense epoch holds n × n matrices; n = {n} exceeds its limit of {max}, use the sparse path")]
-    TooLargeForDense {
-        /// The subnet size.
-        n: usize,
-        /// The limit.
-        max: usize,
+    /// `mechanism_count` names a mechanism the input does not carry.
+    #[error("mechanism {mechanism} is counted by `mechanism_count` but the input carries {given} mechanisms")]
+    MissingMechanism {
+        /// The missing mechanism's index.
+        mechanism: usize,
+        /// How many the input has.
+        given: usize,
     },
-    /// Yuma3 exists on the sparse production path only.
-    #[error("Yuma3 bonds are implemented on the sparse path only (spec 218 has no Yuma3 at all)")]
-    Yuma3Dense,
+    /// The runtime's epoch rules are not implemented here.
+    #[error("runtime spec {0} predates the epoch rules implemented here (spec 385 and later)")]
+    UnsupportedRuntime(u32),
+    /// A uid outside the subnet was asked for.
+    #[error("uid {uid} is not in the subnet (n = {n})")]
+    UidOutOfRange {
+        /// The uid.
+        uid: u16,
+        /// The subnet size.
+        n: u16,
+    },
 }
 
-/// Runs the production (sparse) epoch.
-pub fn epoch_sparse(input: &EpochInput) -> Result<EpochOutput, EpochError> {
-    sparse::run(input, &mut Tracer::off())
+/// Checks the shape of `input`: the per-uid vectors have n entries, every counted mechanism
+/// is present, commit blocks are absent or per uid.
+pub(crate) fn check_input(input: &SubnetEpochInput) -> Result<(), EpochError> {
+    let n = usize::from(input.n);
+    let exact = |field: &'static str, got: usize| {
+        if got == n {
+            Ok(())
+        } else {
+            Err(EpochError::LengthMismatch { field, got, n })
+        }
+    };
+    exact("alpha_stake", input.alpha_stake.len())?;
+    exact("tao_stake", input.tao_stake.len())?;
+    exact("block_at_registration", input.block_at_registration.len())?;
+    let count = usize::from(input.params.mechanism_count);
+    if input.mechanisms.len() < count {
+        return Err(EpochError::MissingMechanism {
+            mechanism: input.mechanisms.len(),
+            given: input.mechanisms.len(),
+        });
+    }
+    for m in input.mechanisms.iter().take(count) {
+        if !m.commit_block.is_empty() {
+            exact("commit_block", m.commit_block.len())?;
+        }
+    }
+    Ok(())
 }
 
-/// Runs the production (sparse) epoch and records each step's values in `trace`.
-pub fn epoch_sparse_traced(input: &EpochInput) -> Result<EpochOutput, EpochError> {
+/// `epoch_with_mechanisms`: every mechanism's epoch and the subnet-level aggregate.
+pub fn epoch_with_mechanisms(input: &SubnetEpochInput) -> Result<SubnetEpochOutput, EpochError> {
+    check_input(input)?;
+    mechanisms::run(input, false)
+}
+
+/// [`epoch_with_mechanisms`] with each mechanism's per-step values in its `trace`.
+pub fn epoch_with_mechanisms_traced(
+    input: &SubnetEpochInput,
+) -> Result<SubnetEpochOutput, EpochError> {
+    check_input(input)?;
+    mechanisms::run(input, true)
+}
+
+/// `epoch_mechanism`: mechanism `mechanism`'s epoch alone, distributing `rao_emission`.
+pub fn epoch_mechanism(
+    input: &SubnetEpochInput,
+    mechanism: u8,
+    rao_emission: u64,
+) -> Result<EpochOutput, EpochError> {
+    check_input(input)?;
+    Ok(epoch::run_mechanism(
+        input,
+        usize::from(mechanism),
+        rao_emission,
+        &mut Tracer::off(),
+    )?
+    .output)
+}
+
+/// [`epoch_mechanism`] with the per-step values in `trace`.
+pub fn epoch_mechanism_traced(
+    input: &SubnetEpochInput,
+    mechanism: u8,
+    rao_emission: u64,
+) -> Result<EpochOutput, EpochError> {
+    check_input(input)?;
     let mut tracer = Tracer::on();
-    let mut out = sparse::run(input, &mut tracer)?;
+    let mut out =
+        epoch::run_mechanism(input, usize::from(mechanism), rao_emission, &mut tracer)?.output;
     out.trace = tracer.steps;
     Ok(out)
 }
 
-/// Runs the dense epoch (the runtime's `epoch_dense`, used by its tests).
-pub fn epoch_dense(input: &EpochInput) -> Result<EpochOutput, EpochError> {
-    dense::run(input)
-}
-
 /// Collects [`TraceStep`]s when switched on; costs nothing when off.
 pub(crate) struct Tracer {
-    steps: Vec<TraceStep>,
+    pub(crate) steps: Vec<TraceStep>,
     on: bool,
 }
 
 impl Tracer {
-    fn off() -> Self {
+    pub(crate) fn off() -> Self {
         Self {
             steps: Vec::new(),
             on: false,
         }
     }
 
-    fn on() -> Self {
+    pub(crate) fn on() -> Self {
         Self {
             steps: Vec::new(),
             on: true,
@@ -108,11 +202,8 @@ impl Tracer {
 
     pub(crate) fn vec(&mut self, step: u8, name: &str, values: &[I32F32]) {
         if self.on {
-            self.push(
-                step,
-                name,
-                values.iter().map(|v| v.to_num::<f64>()).collect(),
-            );
+            let v = values.iter().map(|v| v.to_num::<f64>()).collect();
+            self.push(step, name, v);
         }
     }
 
@@ -125,11 +216,8 @@ impl Tracer {
 
     pub(crate) fn flags(&mut self, step: u8, name: &str, flags: &[bool]) {
         if self.on {
-            self.push(
-                step,
-                name,
-                flags.iter().map(|&b| f64::from(u8::from(b))).collect(),
-            );
+            let v = flags.iter().map(|&b| f64::from(u8::from(b))).collect();
+            self.push(step, name, v);
         }
     }
 
@@ -139,185 +227,6 @@ impl Tracer {
             name: name.to_string(),
             values,
         });
-    }
-}
-
-/// Steps 1–4, shared by both paths.
-pub(crate) struct Prepared {
-    pub n: usize,
-    pub active: Vec<bool>,
-    pub stake: Vec<I32F32>,
-    pub permits: Vec<bool>,
-    pub new_permits: Vec<bool>,
-    pub active_stake: Vec<I32F32>,
-    pub kappa: I32F32,
-}
-
-/// Checks the input's shape and runs steps 1–4.
-pub(crate) fn prepare(input: &EpochInput, tracer: &mut Tracer) -> Result<Prepared, EpochError> {
-    let n = input.stake.len();
-    if n > usize::from(u16::MAX) {
-        return Err(EpochError::TooManyNeurons(n));
-    }
-    let check = |field: &'static str, got: usize, exact: bool| {
-        if (exact && got != n) || got > n {
-            Err(EpochError::LengthMismatch { field, got, n })
-        } else {
-            Ok(())
-        }
-    };
-    check("last_update", input.last_update.len(), true)?;
-    check(
-        "block_at_registration",
-        input.block_at_registration.len(),
-        true,
-    )?;
-    check("validator_permit", input.validator_permit.len(), true)?;
-    check("weights", input.weights.len(), false)?;
-    check("bonds", input.bonds.len(), false)?;
-    let p = &input.params;
-
-    // 1. activity
-    let cutoff = u64::from(p.activity_cutoff);
-    let active: Vec<bool> = input
-        .last_update
-        .iter()
-        .map(|&u| u.saturating_add(cutoff) >= input.current_block)
-        .collect();
-    tracer.flags(1, "active", &active);
-
-    // 2. stake
-    let stake = math::normalize_stake(&input.stake);
-    tracer.vec(2, "stake (normalised)", &stake);
-
-    // 3. permits
-    let permits = input.validator_permit.clone();
-    let new_permits = math::is_topk(&stake, usize::from(p.max_allowed_validators));
-    tracer.flags(3, "new validator permits", &new_permits);
-
-    // 4. active stake
-    let mut active_stake: Vec<I32F32> = stake
-        .iter()
-        .zip(active.iter().zip(&permits))
-        .map(|(&s, (&a, &vp))| if a && vp { s } else { ZERO })
-        .collect();
-    math::normalize(&mut active_stake);
-    tracer.vec(4, "active stake", &active_stake);
-
-    let kappa = I32F32::from_num(p.kappa).saturating_div(I32F32::from_num(u16::MAX));
-    Ok(Prepared {
-        n,
-        active,
-        stake,
-        permits,
-        new_permits,
-        active_stake,
-        kappa,
-    })
-}
-
-/// The per-uid vectors computed by steps 6–11.
-pub(crate) struct Terms {
-    pub consensus: Vec<I32F32>,
-    pub validator_trust: Vec<I32F32>,
-    pub ranks: Vec<I32F32>,
-    pub trust: Vec<I32F32>,
-    pub incentive: Vec<I32F32>,
-    pub dividends: Vec<I32F32>,
-}
-
-/// Steps 12–13: the emission split and the u16 vectors; bond rows are filled by the caller.
-pub(crate) fn finish(
-    input: &EpochInput,
-    prep: Prepared,
-    terms: Terms,
-    tracer: &mut Tracer,
-) -> EpochOutput {
-    // 12. emission
-    let combined: Vec<I32F32> = terms
-        .incentive
-        .iter()
-        .zip(&terms.dividends)
-        .map(|(i, d)| i.saturating_add(*d))
-        .collect();
-    let emission_sum = math::sum(combined.iter().copied());
-    let mut server = terms.incentive.clone();
-    let mut validator = terms.dividends.clone();
-    let mut combined_norm = combined;
-    math::normalize_using_sum(&mut server, emission_sum);
-    math::normalize_using_sum(&mut validator, emission_sum);
-    math::normalize(&mut combined_norm);
-    if emission_sum == ZERO {
-        let fallback = if math::is_zero(&prep.active_stake) {
-            &prep.stake
-        } else {
-            &prep.active_stake
-        };
-        validator.clone_from(fallback);
-        combined_norm.clone_from(fallback);
-    }
-    tracer.vec(12, "normalised combined emission", &combined_norm);
-    let rao = I96F32::from_num(input.rao_emission);
-    let to_rao = |v: &[I32F32]| -> Vec<u64> {
-        v.iter()
-            .map(|x| {
-                I96F32::from_num(*x)
-                    .saturating_mul(rao)
-                    .saturating_to_num::<u64>()
-            })
-            .collect()
-    };
-    let u16s =
-        |v: &[I32F32]| -> Vec<u16> { v.iter().map(|x| fixed_proportion_to_u16(*x)).collect() };
-
-    // 13. what the chain stores
-    EpochOutput {
-        active: prep.active,
-        stake_weight: u16s(&prep.stake),
-        rank: u16s(&terms.ranks),
-        trust: u16s(&terms.trust),
-        consensus: u16s(&terms.consensus),
-        incentive: u16s(&terms.incentive),
-        dividends: u16s(&terms.dividends),
-        validator_trust: u16s(&terms.validator_trust),
-        pruning_scores: crate::weights::max_upscale_fixed_to_u16(&combined_norm),
-        emission: to_rao(&combined_norm),
-        server_emission: to_rao(&server),
-        validator_emission: to_rao(&validator),
-        validator_permit: prep.new_permits,
-        bonds: Vec::new(),
-        trace: Vec::new(),
-    }
-}
-
-/// The `Bonds` rows after the epoch: rows of new permit holders are `rows(i)`, rows of
-/// uids that lost their permit are cleared, the others keep their stored value.
-pub(crate) fn bond_storage(
-    input: &EpochInput,
-    prep_permits: &[bool],
-    new_permits: &[bool],
-    mut rows: impl FnMut(usize) -> Vec<(u16, u16)>,
-) -> Vec<Vec<(u16, u16)>> {
-    (0..new_permits.len())
-        .map(|i| {
-            if new_permits[i] {
-                rows(i)
-            } else if prep_permits[i] {
-                Vec::new()
-            } else {
-                input.bonds.get(i).cloned().unwrap_or_default()
-            }
-        })
-        .collect()
-}
-
-/// Human-readable name of the bonds mode, for traces and errors.
-pub(crate) fn bonds_mode(p: &EpochParams) -> String {
-    match (p.yuma3, p.liquid_alpha) {
-        (false, false) => "classic bonds EMA".into(),
-        (false, true) => "classic bonds EMA, liquid alpha".into(),
-        (true, false) => "Yuma3 bonds".into(),
-        (true, true) => "Yuma3 bonds, liquid alpha".into(),
     }
 }
 

@@ -1,0 +1,413 @@
+//! One mechanism's epoch (`epoch_mechanism`, the runtime's sparse production path), in one
+//! function whose sections are the runtime's, in its order (run_epoch.rs L566-1076 at spec
+//! 425). The three rule sets differ in three places, marked `Runtime::…`:
+//! the activity cutoff, the owner rules (stake threshold and permits) and the bond mask's
+//! `last_tempo`.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use substrate_fixed::types::{I32F32, I64F64, I96F32};
+
+use super::math::{self, SparseRow, ONE, ZERO};
+use super::{EpochError, EpochHyperparams, EpochOutput, SubnetEpochInput, Tracer};
+use crate::stake;
+
+/// The epoch's result with the intermediate values the views need.
+pub(crate) struct MechanismRun {
+    pub output: EpochOutput,
+    /// Validator permits as the epoch used them (stored, owner forced where the rules say so).
+    pub permits: Vec<bool>,
+    /// Active stake (normalised).
+    pub active_stake: Vec<I32F32>,
+    /// Weights after every mask, row-normalised.
+    pub weights: Vec<SparseRow>,
+    /// Consensus per column.
+    pub consensus: Vec<I32F32>,
+    /// Row sums of the clipped weights.
+    pub validator_trust: Vec<I32F32>,
+    /// The commit block per uid the commit-reveal mask used (None: no mask).
+    pub commit_blocks: Option<Vec<u64>>,
+}
+
+/// `get_weights_sparse`: n rows, rows and entries of uids ≥ n dropped, values as integers.
+fn stored_weights(rows: &[Vec<(u16, u16)>], n: usize) -> Vec<SparseRow> {
+    (0..n)
+        .map(|i| {
+            rows.get(i).map_or_else(Vec::new, |row| {
+                row.iter()
+                    .filter(|&&(j, _)| usize::from(j) < n)
+                    .map(|&(j, w)| (j, I32F32::saturating_from_num(w)))
+                    .collect()
+            })
+        })
+        .collect()
+}
+
+/// `get_bonds_sparse`: n rows (rows of uids ≥ n dropped), entries kept as stored — the
+/// runtime does not filter bond columns here; later steps drop columns ≥ n.
+fn stored_bonds(
+    rows: &[Vec<(u16, u16)>],
+    n: usize,
+    value: impl Fn(u16) -> I32F32,
+) -> Vec<SparseRow> {
+    (0..n)
+        .map(|i| {
+            rows.get(i).map_or_else(Vec::new, |row| {
+                row.iter().map(|&(j, b)| (j, value(b))).collect()
+            })
+        })
+        .collect()
+}
+
+/// `compute_bonds_sparse` (Yuma3, run_epoch.rs L1340): per-bond sigmoid α when liquid alpha
+/// is on and some consensus is non-zero, else the fixed α of `compute_disabled_liquid_alpha`.
+pub(crate) fn yuma3_ema(
+    weights_for_bonds: &[SparseRow],
+    bonds: &[SparseRow],
+    consensus: &[I32F32],
+    p: &EpochHyperparams,
+) -> Vec<SparseRow> {
+    if p.liquid_alpha_enabled && !consensus.is_empty() && consensus.iter().any(|&c| c != ZERO) {
+        // get_alpha_values_32, get_alpha_sigmoid_steepness
+        let alpha_low = math::u16_proportion_to_fixed(p.alpha_low);
+        let alpha_high = math::u16_proportion_to_fixed(p.alpha_high);
+        let steepness = I32F32::saturating_from_num(p.alpha_sigmoid_steepness);
+        let columns = consensus.len();
+        let mut scratch = vec![ZERO; columns];
+        let empty = SparseRow::new();
+        // compute_liquid_alpha_values_sparse builds an n-column α row by a peeking merge of
+        // the weight and bond rows; mat_ema_alpha_sparse reads it only at the columns of the
+        // weight row, so α is computed there only (same values, same merge).
+        weights_for_bonds
+            .iter()
+            .enumerate()
+            .map(|(i, w_row)| {
+                let b_row = bonds.get(i).unwrap_or(&empty);
+                let mut cols: Vec<u16> = w_row
+                    .iter()
+                    .map(|e| e.0)
+                    .filter(|&j| usize::from(j) < columns)
+                    .collect();
+                cols.sort_unstable();
+                cols.dedup();
+                let w_seen = math::peek_values(w_row, &cols);
+                let b_seen = math::peek_values(b_row, &cols);
+                let alphas: Vec<I32F32> = cols
+                    .iter()
+                    .zip(w_seen.iter().zip(&b_seen))
+                    .map(|(&j, (&w, &b))| {
+                        let c = consensus.get(usize::from(j)).copied().unwrap_or(ZERO);
+                        math::alpha_sigmoid(c, w, b, alpha_low, alpha_high, steepness)
+                    })
+                    .collect();
+                math::ema_alpha_row(w_row, b_row, &mut scratch, |j| {
+                    cols.binary_search(&j)
+                        .ok()
+                        .and_then(|k| alphas.get(k).copied())
+                })
+            })
+            .collect()
+    } else {
+        // compute_disabled_liquid_alpha
+        let bma = I64F64::saturating_from_num(p.bonds_moving_average)
+            .saturating_div(I64F64::saturating_from_num(1_000_000));
+        let alpha = ONE.saturating_sub(I32F32::saturating_from_num(bma));
+        math::mat_ema_sparse(weights_for_bonds, bonds, alpha)
+    }
+}
+
+/// Runs mechanism `mech` of the subnet with `rao_emission` to distribute. The input's shape
+/// has been checked by the caller.
+pub(crate) fn run_mechanism(
+    input: &SubnetEpochInput,
+    mech: usize,
+    rao_emission: u64,
+    tracer: &mut Tracer,
+) -> Result<MechanismRun, EpochError> {
+    let rt = input.runtime;
+    let p = &input.params;
+    let n = usize::from(input.n);
+    let m = input
+        .mechanisms
+        .get(mech)
+        .ok_or(EpochError::MissingMechanism {
+            mechanism: mech,
+            given: input.mechanisms.len(),
+        })?;
+    let current_block = input.current_block;
+    let owner_uid = input.owner_uid;
+
+    // ======================
+    // == Active & updated ==
+    // ======================
+    let tempo = u64::from(p.tempo);
+    let activity_cutoff: u64 = if rt.dynamic_tempo() {
+        // Runtime::Spec425: get_activity_cutoff_blocks (utils/misc.rs L614)
+        u64::from(p.activity_cutoff_factor_milli)
+            .saturating_mul(tempo)
+            .checked_div(1000)
+            .unwrap_or(0)
+            .max(1)
+    } else {
+        // Runtime::Spec385/397: get_activity_cutoff
+        u64::from(p.activity_cutoff)
+    };
+    let last_update = &m.last_update;
+    let inactive: Vec<bool> = last_update
+        .iter()
+        .map(|&updated| updated.saturating_add(activity_cutoff) < current_block)
+        .collect();
+    let active: Vec<bool> = inactive.iter().map(|&b| !b).collect();
+    let block_at_registration = &input.block_at_registration;
+    tracer.flags(1, "active", &active);
+
+    // ===========
+    // == Stake ==
+    // ===========
+    let total_stake = stake::stake_weights(&input.alpha_stake, &input.tao_stake, input.tao_weight);
+    let owner_exempt = |uid: usize| rt.owner_keeps_permit() && owner_uid == Some(uid as u16);
+    let mut filtered_stake: Vec<I64F64> = total_stake
+        .iter()
+        .enumerate()
+        .map(|(uid, &s)| {
+            if !owner_exempt(uid) && s.saturating_to_num::<u64>() < input.stake_threshold {
+                I64F64::from_bits(0)
+            } else {
+                s
+            }
+        })
+        .collect();
+    math::inplace_normalize_64(&mut filtered_stake);
+    let stake: Vec<I32F32> = math::vec_fixed64_to_fixed32(&filtered_stake);
+    tracer.vec(2, "stake (threshold-filtered, normalised)", &stake);
+
+    // =======================
+    // == Validator permits ==
+    // =======================
+    let mut validator_permits: Vec<bool> = input.validator_permit.clone();
+    if rt.owner_keeps_permit() {
+        if let Some(cell) = owner_uid.and_then(|o| validator_permits.get_mut(usize::from(o))) {
+            *cell = true;
+        }
+    }
+    let validator_forbids: Vec<bool> = validator_permits.iter().map(|&b| !b).collect();
+    let mut new_validator_permits =
+        math::is_topk_nonzero(&stake, usize::from(p.max_allowed_validators));
+    if rt.owner_keeps_permit() {
+        if let Some(cell) = owner_uid.and_then(|o| new_validator_permits.get_mut(usize::from(o))) {
+            *cell = true;
+        }
+    }
+    tracer.flags(
+        3,
+        "validator permits (stored, used by this epoch)",
+        &validator_permits,
+    );
+    tracer.flags(3, "new validator permits", &new_validator_permits);
+
+    // ==================
+    // == Active Stake ==
+    // ==================
+    let mut active_stake = stake.clone();
+    math::inplace_mask_vector(&inactive, &mut active_stake);
+    math::inplace_mask_vector(&validator_forbids, &mut active_stake);
+    math::inplace_normalize(&mut active_stake);
+    tracer.vec(4, "active stake", &active_stake);
+
+    // =============
+    // == Weights ==
+    // =============
+    let mut weights = stored_weights(&m.weights, n);
+    weights = math::mask_rows_sparse(&validator_forbids, &weights);
+    weights = math::mask_diag_sparse(&weights, owner_uid);
+    weights =
+        math::vec_mask_sparse_matrix(&weights, last_update, block_at_registration, |u, r| u <= r);
+    let commit_blocks = if p.commit_reveal_enabled {
+        let cb: Vec<u64> = (0..n)
+            .map(|i| m.commit_block.get(i).copied().flatten().unwrap_or(u64::MAX))
+            .collect();
+        weights = math::vec_mask_sparse_matrix(&weights, &cb, block_at_registration, |c, r| c < r);
+        Some(cb)
+    } else {
+        None
+    };
+    math::inplace_row_normalize_sparse(&mut weights);
+    tracer.rows(5, "weights (masked, row-normalised): row sums", &weights);
+
+    // ================================
+    // == Consensus, Validator Trust ==
+    // ================================
+    let kappa = math::safe_div(
+        I32F32::saturating_from_num(p.kappa),
+        I32F32::saturating_from_num(u16::MAX),
+    );
+    let consensus = math::weighted_median_col_sparse(&active_stake, &weights, n, kappa);
+    tracer.vec(6, "consensus", &consensus);
+    let clipped = math::col_clip_sparse(&weights, &consensus);
+    let validator_trust = math::row_sum_sparse(&clipped);
+    tracer.vec(
+        7,
+        "validator trust (row sums of weights clipped at consensus)",
+        &validator_trust,
+    );
+
+    // ===============
+    // == Incentive ==
+    // ===============
+    let mut ranks = math::matmul_sparse(&clipped, &active_stake, n);
+    math::inplace_normalize(&mut ranks);
+    let incentive = ranks;
+    tracer.vec(8, "incentive", &incentive);
+
+    // =========================
+    // == Bonds and Dividends ==
+    // =========================
+    let bonds_penalty = math::safe_div(
+        I32F32::saturating_from_num(p.bonds_penalty),
+        I32F32::saturating_from_num(u16::MAX),
+    );
+    let weights_for_bonds = math::interpolate_sparse(&weights, &clipped, n, bonds_penalty);
+    tracer.rows(
+        9,
+        "weights for bonds W + β(W̄ − W): row sums",
+        &weights_for_bonds,
+    );
+    let last_tempo: u64 = if rt.dynamic_tempo() && p.last_mechanism_step_block != 0 {
+        // Runtime::Spec425: the previous successful epoch's block + 1
+        p.last_mechanism_step_block.saturating_add(1)
+    } else {
+        current_block.saturating_sub(tempo)
+    };
+    let mask_recent = |b: &[SparseRow]| {
+        math::scalar_vec_mask_sparse_matrix(b, last_tempo, block_at_registration, |t, r| t <= r)
+    };
+    let (ema_bonds, dividends) = if p.yuma3_enabled {
+        let bonds = stored_bonds(&m.bonds, n, |b| {
+            math::fixed_to_fixed_u16_proportion(math::u16_to_fixed(b))
+        });
+        let bonds = mask_recent(&bonds);
+        let ema_bonds = yuma3_ema(&weights_for_bonds, &bonds, &consensus, p);
+        tracer.rows(10, "Yuma3 EMA bonds: row sums", &ema_bonds);
+        let mut ema_bonds_norm = ema_bonds.clone();
+        math::inplace_col_normalize_sparse(&mut ema_bonds_norm, n);
+        let total_bonds_per_validator =
+            math::row_sum_sparse(&math::mat_vec_mul_sparse(&ema_bonds_norm, &incentive));
+        let mut dividends = math::vec_mul(&total_bonds_per_validator, &active_stake);
+        math::inplace_normalize(&mut dividends);
+        (ema_bonds, dividends)
+    } else {
+        let mut bonds = mask_recent(&stored_bonds(&m.bonds, n, math::u16_to_fixed));
+        math::inplace_col_normalize_sparse(&mut bonds, n);
+        let mut bonds_delta = math::row_hadamard_sparse(&weights_for_bonds, &active_stake);
+        math::inplace_col_normalize_sparse(&mut bonds_delta, n);
+        // compute_ema_bonds_normal_sparse
+        let bma = math::safe_div64(
+            I64F64::saturating_from_num(p.bonds_moving_average),
+            I64F64::saturating_from_num(1_000_000),
+        );
+        let alpha = ONE.saturating_sub(I32F32::saturating_from_num(bma));
+        let mut ema_bonds = math::mat_ema_sparse(&bonds_delta, &bonds, alpha);
+        math::inplace_col_normalize_sparse(&mut ema_bonds, n);
+        tracer.rows(10, "EMA bonds (column-normalised): row sums", &ema_bonds);
+        let mut dividends = math::matmul_transpose_sparse(&ema_bonds, &incentive);
+        math::inplace_normalize(&mut dividends);
+        math::inplace_col_max_upscale_sparse(&mut ema_bonds, n);
+        (ema_bonds, dividends)
+    };
+    tracer.vec(11, "dividends", &dividends);
+
+    // ==============
+    // == Emission ==
+    // ==============
+    let combined_emission: Vec<I32F32> = incentive
+        .iter()
+        .zip(&dividends)
+        .map(|(i, d)| i.saturating_add(*d))
+        .collect();
+    let emission_sum = math::sum(combined_emission.iter().copied());
+    let mut normalized_server_emission = incentive.clone();
+    let mut normalized_validator_emission = dividends.clone();
+    let mut normalized_combined_emission = combined_emission;
+    math::inplace_normalize_using_sum(&mut normalized_server_emission, emission_sum);
+    math::inplace_normalize_using_sum(&mut normalized_validator_emission, emission_sum);
+    math::inplace_normalize(&mut normalized_combined_emission);
+    if emission_sum == ZERO {
+        // No weights counted: emission by (active) stake.
+        let by = if math::is_zero(&active_stake) {
+            &stake
+        } else {
+            &active_stake
+        };
+        normalized_validator_emission.clone_from(by);
+        normalized_combined_emission.clone_from(by);
+    }
+    tracer.vec(
+        12,
+        "normalised combined emission",
+        &normalized_combined_emission,
+    );
+    let float_rao_emission = I96F32::saturating_from_num(rao_emission);
+    let to_rao = |v: &[I32F32]| -> Vec<u64> {
+        v.iter()
+            .map(|x| {
+                I96F32::saturating_from_num(*x)
+                    .saturating_mul(float_rao_emission)
+                    .saturating_to_num::<u64>()
+            })
+            .collect()
+    };
+    let server_emission = to_rao(&normalized_server_emission);
+    let validator_emission = to_rao(&normalized_validator_emission);
+    let combined_rao = to_rao(&normalized_combined_emission);
+
+    // ===========================
+    // == Populate epoch output ==
+    // ===========================
+    let u16s = |v: &[I32F32]| -> Vec<u16> {
+        (0..n)
+            .map(|i| v.get(i).map_or(0, |x| math::fixed_proportion_to_u16(*x)))
+            .collect()
+    };
+    let per_uid =
+        |v: &[u64]| -> Vec<u64> { (0..n).map(|i| v.get(i).copied().unwrap_or(0)).collect() };
+    let flags =
+        |v: &[bool]| -> Vec<bool> { (0..n).map(|i| v.get(i).copied().unwrap_or(false)).collect() };
+    let new_permits = flags(&new_validator_permits);
+    let bonds: Vec<Vec<(u16, u16)>> = (0..n)
+        .map(|i| {
+            if new_permits[i] {
+                ema_bonds.get(i).map_or_else(Vec::new, |row| {
+                    row.iter()
+                        .map(|&(j, v)| (j, math::fixed_proportion_to_u16(v)))
+                        .collect()
+                })
+            } else {
+                // A uid without a new permit gets an empty row (the runtime writes every row).
+                Vec::new()
+            }
+        })
+        .collect();
+    let output = EpochOutput {
+        active: flags(&active),
+        stake_weight: u16s(&stake),
+        consensus: u16s(&consensus),
+        incentive: u16s(&incentive),
+        dividends: u16s(&dividends),
+        validator_trust: u16s(&validator_trust),
+        emission: per_uid(&combined_rao),
+        server_emission: per_uid(&server_emission),
+        validator_emission: per_uid(&validator_emission),
+        validator_permit: new_permits,
+        bonds,
+        trace: Vec::new(),
+    };
+    Ok(MechanismRun {
+        output,
+        permits: validator_permits,
+        active_stake,
+        weights,
+        consensus,
+        validator_trust,
+        commit_blocks,
+    })
+}

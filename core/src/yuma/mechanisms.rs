@@ -1,0 +1,165 @@
+//! `epoch_with_mechanisms` (subnets/mechanism.rs L230-406 at spec 425, identical at 385):
+//! the emission split across mechanisms, one epoch per mechanism, and the per-uid
+//! aggregation the runtime persists at `[netuid]`.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use substrate_fixed::types::U64F64;
+
+use super::epoch::run_mechanism;
+use super::{EpochError, EpochOutput, SubnetEpochInput, SubnetEpochOutput, Tracer};
+
+/// `split_emissions` (L230): `alpha · split_i / 65535` (u128, truncated) per mechanism, or
+/// `alpha / count` each when no split is stored; the list is cut or zero-padded to `count`
+/// entries and the rounding remainder goes to mechanism 0.
+pub fn split_emission(alpha: u64, mechanism_count: u8, split: Option<&[u16]>) -> Vec<u64> {
+    let count = usize::from(mechanism_count);
+    let mut result: Vec<u64> = match split {
+        Some(split) => split
+            .iter()
+            .map(|&s| {
+                let v = u128::from(alpha)
+                    .saturating_mul(u128::from(s))
+                    .checked_div(u128::from(u16::MAX))
+                    .unwrap_or(0);
+                // The runtime casts with `as u64`; the value is ≤ alpha so it always fits.
+                u64::try_from(v).unwrap_or(u64::MAX)
+            })
+            .collect(),
+        None => {
+            let per = alpha.checked_div(u64::from(mechanism_count)).unwrap_or(0);
+            vec![per; count]
+        }
+    };
+    if result.len() != count {
+        result.resize(count, 0);
+    }
+    let total = result.iter().fold(0u64, |a, &b| a.wrapping_add(b));
+    let rounding_err = alpha.saturating_sub(total);
+    if let Some(first) = result.first_mut() {
+        *first = first.saturating_add(rounding_err);
+    }
+    result
+}
+
+/// `weighted_acc_u16`: `existing + added · weight` in U64F64, truncated to u16 (saturating).
+fn weighted_acc_u16(existing: u16, added: u16, weight: U64F64) -> u16 {
+    U64F64::saturating_from_num(existing)
+        .saturating_add(U64F64::saturating_from_num(added).saturating_mul(weight))
+        .saturating_to_num::<u16>()
+}
+
+/// `weighted_acc_alpha`: the same for rao.
+fn weighted_acc_alpha(existing: u64, added: u64, weight: U64F64) -> u64 {
+    U64F64::saturating_from_num(existing)
+        .saturating_add(U64F64::saturating_from_num(added).saturating_mul(weight))
+        .saturating_to_num::<u64>()
+}
+
+/// Runs every mechanism and aggregates as the runtime does.
+pub(crate) fn run(input: &SubnetEpochInput, trace: bool) -> Result<SubnetEpochOutput, EpochError> {
+    let p = &input.params;
+    let split = split_emission(
+        input.rao_emission,
+        p.mechanism_count,
+        p.mechanism_emission_split.as_deref(),
+    );
+    let n = usize::from(input.n);
+    let mut agg = SubnetEpochOutput {
+        emission_split: split.clone(),
+        ..SubnetEpochOutput::default()
+    };
+    for (mech, &share) in split.iter().enumerate() {
+        let mut tracer = if trace { Tracer::on() } else { Tracer::off() };
+        let mut out: EpochOutput = run_mechanism(input, mech, share, &mut tracer)?.output;
+        out.trace = tracer.steps;
+        // The mechanism's weight: its share of the emission; with nothing to emit mechanism 0
+        // gets the full weight (`safe_div_or`).
+        let weight = U64F64::saturating_from_num(share)
+            .checked_div(U64F64::saturating_from_num(input.rao_emission))
+            .unwrap_or_else(|| U64F64::saturating_from_num(u8::from(mech == 0)));
+        if mech == 0 {
+            // The first mechanism inserts each uid (weighted from 0).
+            let w16 = |v: &[u16]| -> Vec<u16> {
+                v.iter().map(|&x| weighted_acc_u16(0, x, weight)).collect()
+            };
+            agg.active = out.active.clone();
+            agg.emission = out
+                .emission
+                .iter()
+                .map(|&x| weighted_acc_alpha(0, x, weight))
+                .collect();
+            agg.consensus = w16(&out.consensus);
+            agg.dividends = w16(&out.dividends);
+            agg.validator_trust = w16(&out.validator_trust);
+            agg.validator_permit = out.validator_permit.clone();
+            agg.stake_weight = w16(&out.stake_weight);
+            agg.server_emission = out.server_emission.clone();
+            agg.validator_emission = out.validator_emission.clone();
+        } else {
+            for i in 0..n {
+                let acc16 = |a: &mut Vec<u16>, b: &[u16]| {
+                    if let (Some(x), Some(&y)) = (a.get_mut(i), b.get(i)) {
+                        *x = weighted_acc_u16(*x, y, weight);
+                    }
+                };
+                acc16(&mut agg.consensus, &out.consensus);
+                acc16(&mut agg.dividends, &out.dividends);
+                acc16(&mut agg.validator_trust, &out.validator_trust);
+                acc16(&mut agg.stake_weight, &out.stake_weight);
+                if let (Some(x), Some(&y)) = (agg.emission.get_mut(i), out.emission.get(i)) {
+                    *x = weighted_acc_alpha(*x, y, weight);
+                }
+                let add = |a: &mut Vec<u64>, b: &[u64]| {
+                    if let (Some(x), Some(&y)) = (a.get_mut(i), b.get(i)) {
+                        *x = x.saturating_add(y);
+                    }
+                };
+                add(&mut agg.server_emission, &out.server_emission);
+                add(&mut agg.validator_emission, &out.validator_emission);
+                if let (Some(x), Some(&y)) = (agg.active.get_mut(i), out.active.get(i)) {
+                    *x |= y;
+                }
+                if let (Some(x), Some(&y)) =
+                    (agg.validator_permit.get_mut(i), out.validator_permit.get(i))
+                {
+                    *x |= y;
+                }
+            }
+        }
+        agg.mechanisms.push(out);
+    }
+    Ok(agg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_emissions_like_the_runtime() {
+        // split_emissions_even_division
+        assert_eq!(split_emission(25, 5, None), vec![5; 5]);
+        // split_emissions_rounding_to_first
+        assert_eq!(split_emission(10, 4, None), vec![4, 2, 2, 2]);
+        // split_emissions_fibbonacci
+        assert_eq!(
+            split_emission(19, 5, Some(&[3450, 6899, 10348, 17247, 27594])),
+            vec![1, 2, 3, 5, 8]
+        );
+        // A split shorter than the count is zero-padded, a longer one cut.
+        assert_eq!(split_emission(100, 3, Some(&[65535])), vec![100, 0, 0]);
+        assert_eq!(split_emission(100, 1, Some(&[32767, 32768])), vec![100]);
+        // No mechanism: nothing to run.
+        assert_eq!(split_emission(100, 0, None), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn weighted_accumulation_truncates_each_step() {
+        let half = U64F64::from_num(0.5);
+        assert_eq!(weighted_acc_u16(0, 3, half), 1);
+        assert_eq!(weighted_acc_u16(1, 3, half), 2);
+        assert_eq!(weighted_acc_u16(65535, 65535, half), 65535);
+        assert_eq!(weighted_acc_alpha(0, 999, half), 499);
+    }
+}
