@@ -270,6 +270,7 @@ pub async fn sync_at(
         neurons,
         mechanisms,
         hyperparams: subnet.hyperparams,
+        pending_emission: subnet.pending_emission,
     })
 }
 
@@ -281,6 +282,7 @@ struct SubnetRead {
     trust: Option<Vec<u16>>,
     pruning: Option<Vec<u16>>,
     owner_hotkey: Option<[u8; 32]>,
+    pending_emission: u64,
     schedule: EpochSchedule,
     hyperparams: Hyperparams,
     /// `(Incentive[idx], LastUpdate[idx])` per mechanism.
@@ -296,6 +298,7 @@ struct FirstRead {
     trust: Option<usize>,
     pruning: Option<usize>,
     owner_hotkey: usize,
+    pending: Vec<usize>,
     last_epoch_block: Option<usize>,
     pending_epoch_at: Option<usize>,
     epoch_index: Option<usize>,
@@ -321,6 +324,17 @@ impl FirstRead {
             trust: b.add_optional("Trust", &net)?,
             pruning: b.add_optional("PruningScores", &net)?,
             owner_hotkey: b.add("SubnetOwnerHotkey", &net)?,
+            pending: [
+                "PendingServerEmission",
+                "PendingValidatorEmission",
+                "PendingRootAlphaDivs",
+            ]
+            .into_iter()
+            .map(|item| b.add_optional(item, &net))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect(),
             last_epoch_block: b.add_optional("LastEpochBlock", &net)?,
             pending_epoch_at: b.add_optional("PendingEpochAt", &net)?,
             epoch_index: b.add_optional("SubnetEpochIndex", &net)?,
@@ -360,6 +374,9 @@ impl FirstRead {
                 .exists(self.owner_hotkey)
                 .then(|| v.account(self.owner_hotkey))
                 .transpose()?,
+            pending_emission: self.pending.iter().try_fold(0u64, |sum, &i| {
+                v.get::<u64>(i).map(|x| sum.saturating_add(x))
+            })?,
             schedule,
             hyperparams: self.hyper.read(v)?,
             per_mechanism,
@@ -599,13 +616,16 @@ impl HyperIndex {
     }
 }
 
-/// The subnet's last epoch replayed by the core: the metagraph at the block before it, run
-/// through the epoch, against what the chain stored at the epoch block.
+/// The subnet's last epoch at or before `block` (the best block when `None`) replayed by the
+/// core: the metagraph at the block before it, run through the epoch, against what the chain
+/// stored at the epoch block. The alpha the epoch distributed, which no storage item keeps, is
+/// found from the stored emissions ([`bt_core::replay::distributed_emission`]).
 pub async fn replay_last_epoch(
     chain: &Chain,
     netuid: u16,
+    block: Option<u64>,
 ) -> Result<bt_core::replay::Replay, ChainError> {
-    let head = sync(chain, netuid, None).await?;
+    let head = sync(chain, netuid, block).await?;
     let epoch_block = head.schedule.last_epoch_block;
     if epoch_block == 0 {
         return Err(ChainError::Rpc {
@@ -615,17 +635,8 @@ pub async fn replay_last_epoch(
     }
     let before = sync(chain, netuid, Some(epoch_block - 1)).await?;
     let after = sync(chain, netuid, Some(epoch_block)).await?;
-    // No storage item keeps the alpha the epoch distributed (the epoch block adds its own
-    // emission to the pending pools and drains them in the same block): the stored
-    // emissions' sum stands for it.
-    let rao_emission = after
-        .neurons
-        .iter()
-        .fold(0u64, |sum, n| sum.saturating_add(n.emission));
-    bt_core::replay::replay_epoch(&before, &after, epoch_block, rao_emission).map_err(|e| {
-        ChainError::Decode {
-            item: format!("subnet {netuid} at block {}", epoch_block - 1),
-            reason: e.to_string(),
-        }
+    bt_core::replay::replay_epoch(&before, &after, epoch_block).map_err(|e| ChainError::Decode {
+        item: format!("subnet {netuid} at block {}", epoch_block - 1),
+        reason: e.to_string(),
     })
 }

@@ -239,7 +239,7 @@ impl Default for Hyperparams {
             kappa: epoch.kappa,
             bonds_moving_average: epoch.bonds_moving_average,
             activity_cutoff: u64::from(epoch.activity_cutoff),
-            activity_cutoff_factor_milli: None,
+            activity_cutoff_factor_milli: Some(u64::from(epoch.activity_cutoff_factor_milli)),
             max_allowed_validators: epoch.max_allowed_validators,
             max_allowed_uids: 256,
             immunity_period: 4096,
@@ -281,6 +281,10 @@ pub struct Metagraph {
     pub mechanisms: Vec<Mechanism>,
     /// The subnet's hyperparameters.
     pub hyperparams: Hyperparams,
+    /// The alpha (rao) waiting for the next epoch: `PendingServerEmission +
+    /// PendingValidatorEmission + PendingRootAlphaDivs`.
+    #[serde(default)]
+    pub pending_emission: u64,
 }
 
 impl Metagraph {

@@ -99,6 +99,13 @@ pub struct Replay {
     pub nothing_to_compare: bool,
     /// The core's full output.
     pub ours: SubnetEpochOutput,
+    /// The alpha (rao) the epoch distributed, as the replay took it.
+    #[serde(default)]
+    pub rao_emission: u64,
+    /// True when that total was found as the one that reproduces every stored emission (see
+    /// [`distributed_emission`]); false when it was given, or none was found.
+    #[serde(default)]
+    pub rao_emission_found: bool,
 }
 
 impl Replay {
@@ -261,6 +268,8 @@ pub fn replay(
         not_compared,
         chain_all_zero,
         nothing_to_compare,
+        rao_emission: input.rao_emission,
+        rao_emission_found: false,
         ours,
     })
 }
@@ -288,18 +297,54 @@ pub fn stored_epoch(after: &Metagraph) -> StoredEpoch {
     }
 }
 
+/// The alpha (rao) the epoch distributed, which no storage item keeps: the epoch block adds
+/// its own block's emission to the pending pools and drains them in the same block. It is
+/// more than the pending emission at the block before; the answer is the smallest amount for
+/// which the core's `Emission` equals every stored value ([`crate::yuma::distributed_emission`],
+/// searched within the floors' reach of the stored sum), `None` when no amount does (then the
+/// shares themselves differ).
+pub fn distributed_emission(
+    input: &SubnetEpochInput,
+    stored_emission: &[u64],
+    pending_before: u64,
+) -> Result<Option<u64>, EpochError> {
+    let n = u64::from(input.n) + 1;
+    let count = u64::from(input.params.mechanism_count.max(1));
+    // Each uid loses under one rao per floor; with several mechanisms each rao of the
+    // aggregate stands for up to `count` rao of the amount.
+    let window = n
+        .saturating_mul(count + 1)
+        .saturating_mul(count)
+        .saturating_mul(2)
+        .saturating_add(16);
+    crate::yuma::distributed_emission(
+        input,
+        stored_emission,
+        pending_before.saturating_add(1),
+        window,
+    )
+}
+
 /// The subnet's epoch at `epoch_block` recomputed from `before` (the metagraph at the block
 /// before it) and compared with what the chain stored (`after`, read at the epoch block).
-/// `rao_emission` is the alpha the epoch distributed (see
-/// [`SubnetEpochInput::rao_emission`]); only the emission column depends on it.
+/// The alpha it distributed is found by [`distributed_emission`] from `before`'s pending
+/// emission and `after`'s stored emissions; when none reproduces them, the stored sum stands
+/// for it and the emission column shows the differences.
 pub fn replay_epoch(
     before: &Metagraph,
     after: &Metagraph,
     epoch_block: u64,
-    rao_emission: u64,
 ) -> Result<Replay, EpochError> {
-    let input = before.epoch_input(epoch_block, rao_emission)?;
-    replay(epoch_block, &input, &stored_epoch(after))
+    let stored = stored_epoch(after);
+    let mut input = before.epoch_input(epoch_block, 0)?;
+    let emission = stored.emission.clone().unwrap_or_default();
+    let found = distributed_emission(&input, &emission, before.pending_emission)?;
+    input.rao_emission =
+        found.unwrap_or_else(|| emission.iter().fold(0u64, |s, &e| s.saturating_add(e)));
+    let mut r = replay(epoch_block, &input, &stored)?;
+    r.rao_emission = input.rao_emission;
+    r.rao_emission_found = found.is_some();
+    Ok(r)
 }
 
 #[cfg(test)]
@@ -496,15 +541,26 @@ mod tests {
             m.incentive = out.incentive.clone();
             m.bonds = out.bonds.clone();
         }
-        let r = replay_epoch(&before, &after, 20, 1_000_000).unwrap();
+        let r = replay_epoch(&before, &after, 20).unwrap();
         assert!(r.matches(), "{r:?}");
         assert!(!r.chain_all_zero);
         assert!(r.not_compared.is_empty(), "{:?}", r.not_compared);
+        // The distributed total is found from the stored emissions: the smallest that gives
+        // each of them (1 000 000 or a few rao below, which floor to the same values).
+        assert!(r.rao_emission_found);
+        assert!(
+            r.rao_emission <= 1_000_000 && r.rao_emission > 999_990,
+            "{}",
+            r.rao_emission
+        );
         for m in &ours.mechanisms {
             assert!(m.incentive[2] > 0 || m.incentive[3] > 0);
         }
-        // Another emission changes only the emission column.
-        let r = replay_epoch(&before, &after, 20, 2_000_000).unwrap();
+        // A stored emission no total explains: only the emission column differs.
+        let mut skewed = after.clone();
+        skewed.neurons[2].emission += 1000;
+        let r = replay_epoch(&before, &skewed, 20).unwrap();
+        assert!(!r.rao_emission_found);
         let differing: Vec<&str> = r
             .columns
             .iter()
@@ -522,7 +578,7 @@ mod tests {
             m.incentive = alloc::vec![0; 4];
             m.bonds = alloc::vec![Vec::new(); 4];
         }
-        let r = replay_epoch(&before, &after, 20, 1_000_000).unwrap();
+        let r = replay_epoch(&before, &after, 20).unwrap();
         assert!(!r.matches());
         assert!(r.chain_all_zero);
         let incentive = r.columns.iter().find(|c| c.name == "incentive[1]").unwrap();

@@ -74,13 +74,16 @@ enum Command {
     #[command(subcommand)]
     Wallet(WalletCommand),
     /// Recompute the subnet's last epoch locally (from the block before it) and print it next
-    /// to the values the chain stored, marking every difference.
+    /// to the values the chain stored, marking every difference; exits non-zero on one.
     Yuma {
         #[command(flatten)]
         chain: network::ChainArgs,
         /// The subnet.
         #[arg(long)]
         netuid: u16,
+        /// Replay the last epoch at or before this block (default: the best block).
+        #[arg(long)]
+        block: Option<u64>,
         /// Print the comparison as JSON.
         #[arg(long)]
         json: bool,
@@ -309,8 +312,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Yuma {
             chain,
             netuid,
+            block,
             json,
-        } => runtime()?.block_on(network::yuma(&chain, netuid, json))?,
+        } => runtime()?.block_on(network::yuma(&chain, netuid, block, json))?,
     }
     Ok(())
 }

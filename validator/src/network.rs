@@ -387,15 +387,34 @@ pub fn render_table(mg: &Metagraph) -> String {
 }
 
 /// Recomputes the subnet's last epoch with the core and prints it next to the chain's values.
-pub async fn yuma(chain: &ChainArgs, netuid: u16, json: bool) -> Result<()> {
+/// Exits non-zero (with the count) when the chain's values differ from the core's.
+pub async fn yuma(chain: &ChainArgs, netuid: u16, block: Option<u64>, json: bool) -> Result<()> {
     let chain = chain.connect().await?;
-    let replay = metagraph::replay_last_epoch(&chain, netuid).await?;
+    let replay = metagraph::replay_last_epoch(&chain, netuid, block).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&replay)?);
     } else {
         print!("{}", render_replay(&replay));
     }
+    let differing = differing_values(&replay);
+    anyhow::ensure!(
+        differing == 0,
+        "{differing} stored values differ from the core's epoch (see the marked cells)"
+    );
     Ok(())
+}
+
+/// How many compared values differ.
+fn differing_values(r: &bt_core::replay::Replay) -> usize {
+    r.columns
+        .iter()
+        .map(|c| c.differing_uids.len())
+        .sum::<usize>()
+        + r.permit_differing_uids.len()
+        + r.bonds
+            .iter()
+            .map(|b| b.differing_uids.len())
+            .sum::<usize>()
 }
 
 /// The replay as a table: per uid, each stored u16 as chain / ours, `*` where they differ.
@@ -447,13 +466,17 @@ pub fn render_replay(r: &bt_core::replay::Replay) -> String {
             flag(&r.bonds_differing_uids)
         );
     }
-    let differing: usize = r
-        .columns
-        .iter()
-        .map(|c| c.differing_uids.len())
-        .sum::<usize>()
-        + r.permit_differing_uids.len()
-        + r.bonds_differing_uids.len();
+    let differing = differing_values(r);
+    let _ = writeln!(
+        out,
+        "emission distributed: {} rao{}",
+        r.rao_emission,
+        if r.rao_emission_found {
+            " (no storage item keeps it: the one amount that gives every stored emission)"
+        } else {
+            " (no amount gives every stored emission: the shares differ)"
+        }
+    );
     if r.nothing_to_compare {
         let _ = writeln!(
             out,

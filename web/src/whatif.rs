@@ -145,6 +145,7 @@ mod tests {
             })
             .collect();
         for (uid, stake) in [(0usize, 600_000_000_000u64), (1, 400_000_000_000)] {
+            neurons[uid].alpha_stake = stake;
             neurons[uid].total_stake = stake;
             neurons[uid].validator_permit = true;
             neurons[uid].weights = vec![(2, 65535), (3, 30000), (4, 1000)];
@@ -152,6 +153,7 @@ mod tests {
         Metagraph {
             netuid: 1,
             block: 110,
+            spec_version: 425,
             neurons,
             ..Metagraph::default()
         }

@@ -27,6 +27,22 @@ pub(crate) struct MechanismRun {
     pub validator_trust: Vec<I32F32>,
     /// The commit block per uid the commit-reveal mask used (None: no mask).
     pub commit_blocks: Option<Vec<u64>>,
+    /// Each uid's share of the mechanism's emission (the normalised combined emission): the
+    /// emission for any amount follows from it ([`to_rao`]).
+    pub combined_fraction: Vec<I32F32>,
+}
+
+/// `fraction × rao_emission` floored to rao for each entry, in the runtime's I96F32.
+pub(crate) fn to_rao(fractions: &[I32F32], rao_emission: u64) -> Vec<u64> {
+    let float_rao_emission = I96F32::saturating_from_num(rao_emission);
+    fractions
+        .iter()
+        .map(|x| {
+            I96F32::saturating_from_num(*x)
+                .saturating_mul(float_rao_emission)
+                .saturating_to_num::<u64>()
+        })
+        .collect()
 }
 
 /// `get_weights_sparse`: n rows, rows and entries of uids ≥ n dropped, values as integers.
@@ -346,19 +362,9 @@ pub(crate) fn run_mechanism(
         "normalised combined emission",
         &normalized_combined_emission,
     );
-    let float_rao_emission = I96F32::saturating_from_num(rao_emission);
-    let to_rao = |v: &[I32F32]| -> Vec<u64> {
-        v.iter()
-            .map(|x| {
-                I96F32::saturating_from_num(*x)
-                    .saturating_mul(float_rao_emission)
-                    .saturating_to_num::<u64>()
-            })
-            .collect()
-    };
-    let server_emission = to_rao(&normalized_server_emission);
-    let validator_emission = to_rao(&normalized_validator_emission);
-    let combined_rao = to_rao(&normalized_combined_emission);
+    let server_emission = to_rao(&normalized_server_emission, rao_emission);
+    let validator_emission = to_rao(&normalized_validator_emission, rao_emission);
+    let combined_rao = to_rao(&normalized_combined_emission, rao_emission);
 
     // ===========================
     // == Populate epoch output ==
@@ -409,5 +415,8 @@ pub(crate) fn run_mechanism(
         consensus,
         validator_trust,
         commit_blocks,
+        combined_fraction: (0..n)
+            .map(|i| normalized_combined_emission.get(i).copied().unwrap_or(ZERO))
+            .collect(),
     })
 }

@@ -43,6 +43,85 @@ pub fn split_emission(alpha: u64, mechanism_count: u8, split: Option<&[u16]>) ->
 }
 
 /// `weighted_acc_u16`: `existing + added · weight` in U64F64, truncated to u16 (saturating).
+/// A mechanism's weight in the aggregates: its emission over the subnet's (mechanism 0 gets
+/// full weight when nothing is emitted).
+fn mechanism_weight(share: u64, rao_emission: u64, mech: usize) -> U64F64 {
+    U64F64::saturating_from_num(share)
+        .checked_div(U64F64::saturating_from_num(rao_emission))
+        .unwrap_or_else(|| U64F64::saturating_from_num(u8::from(mech == 0)))
+}
+
+/// The stored `Emission` per uid when the subnet distributes `rao_emission`, from each
+/// mechanism's emission fractions: the amount split between mechanisms, each uid's rao
+/// floored per mechanism, then the mechanisms weighted by their share, as
+/// `epoch_with_mechanisms` aggregates them.
+fn aggregate_emission(
+    fractions: &[Vec<substrate_fixed::types::I32F32>],
+    rao_emission: u64,
+    mechanism_count: u8,
+    split: Option<&[u16]>,
+) -> Vec<u64> {
+    let shares = split_emission(rao_emission, mechanism_count, split);
+    let mut total: Vec<u64> = Vec::new();
+    for (mech, (fraction, &share)) in fractions.iter().zip(&shares).enumerate() {
+        let weight = mechanism_weight(share, rao_emission, mech);
+        let rao = super::epoch::to_rao(fraction, share);
+        if mech == 0 {
+            total = rao
+                .iter()
+                .map(|&x| weighted_acc_alpha(0, x, weight))
+                .collect();
+        } else {
+            for (t, &x) in total.iter_mut().zip(&rao) {
+                *t = weighted_acc_alpha(*t, x, weight);
+            }
+        }
+    }
+    total
+}
+
+/// The alpha (rao) an epoch distributed, found from what it stored: the smallest amount
+/// within `window` of the first one whose summed emission reaches the stored sum, for which
+/// the epoch's `Emission` equals `stored` value for value; `None` when no amount does. Only
+/// amounts above `at_least` are tried. The epoch runs once; each amount costs n × mechanisms.
+pub fn distributed_emission(
+    input: &SubnetEpochInput,
+    stored: &[u64],
+    at_least: u64,
+    window: u64,
+) -> Result<Option<u64>, EpochError> {
+    super::check_input(input)?;
+    let p = &input.params;
+    let count = p.mechanism_count;
+    let split = p.mechanism_emission_split.as_deref();
+    let fractions = (0..usize::from(count.max(1)))
+        .map(|mech| run_mechanism(input, mech, 0, &mut Tracer::off()).map(|r| r.combined_fraction))
+        .collect::<Result<Vec<_>, _>>()?;
+    let emission = |rao: u64| aggregate_emission(&fractions, rao, count, split);
+    let sum = |v: &[u64]| v.iter().fold(0u64, |s, &x| s.saturating_add(x));
+    let target = sum(stored);
+    // The summed emission grows with the amount: bracket the stored sum, then bisect.
+    let mut lo = at_least;
+    let mut hi = lo.max(1);
+    while sum(&emission(hi)) < target {
+        if hi >= u64::MAX / 4 {
+            return Ok(None);
+        }
+        lo = hi;
+        hi = hi.saturating_mul(2);
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if sum(&emission(mid)) < target {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let start = lo.saturating_sub(window).max(at_least);
+    Ok((start..=lo.saturating_add(window)).find(|&rao| emission(rao) == stored))
+}
+
 fn weighted_acc_u16(existing: u16, added: u16, weight: U64F64) -> u16 {
     U64F64::saturating_from_num(existing)
         .saturating_add(U64F64::saturating_from_num(added).saturating_mul(weight))
@@ -75,9 +154,7 @@ pub(crate) fn run(input: &SubnetEpochInput, trace: bool) -> Result<SubnetEpochOu
         out.trace = tracer.steps;
         // The mechanism's weight: its share of the emission; with nothing to emit mechanism 0
         // gets the full weight (`safe_div_or`).
-        let weight = U64F64::saturating_from_num(share)
-            .checked_div(U64F64::saturating_from_num(input.rao_emission))
-            .unwrap_or_else(|| U64F64::saturating_from_num(u8::from(mech == 0)));
+        let weight = mechanism_weight(share, input.rao_emission, mech);
         if mech == 0 {
             // The first mechanism inserts each uid (weighted from 0).
             let w16 = |v: &[u16]| -> Vec<u16> {

@@ -61,7 +61,7 @@ pub use input::{
     EpochHyperparams, EpochOutput, MechanismInput, Runtime, SubnetEpochInput, SubnetEpochOutput,
     TraceStep,
 };
-pub use mechanisms::split_emission;
+pub use mechanisms::{distributed_emission, split_emission};
 pub use view::{normalize_weight_row, validator_row_view, MaskReason, RowEntry, ValidatorRowView};
 
 use alloc::string::ToString;
