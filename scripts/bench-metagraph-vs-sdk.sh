@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Metagraph sync of a 256-uid subnet: ours (bt-chain) against the Python SDK's
-# `metagraph(netuid, lite=False)` (bittensor 8.5.1rc10), on the same local node, same state,
-# same run. Prints both medians and the ratio. Usage: scripts/bench-metagraph-vs-sdk.sh [RUNS]
+# Metagraph sync of a 256-uid subnet on the local spec-425 chain: ours (bt-chain, every
+# mechanism, W and B included) against the Python SDKs on the same node, same state, same run:
+# bittensor 10.2.0's `metagraph(netuid, lite=False)` and 11.3.0's `subnets.metagraph` plus
+# `weights.weights`. Prints the medians and the ratios.
+# Usage: scripts/bench-metagraph-vs-sdk.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
-scripts/python-env.sh chain
+scripts/python-env.sh current
+scripts/python-env.sh next
 [ -x node_modules/.bin/chopsticks ] || npm ci --no-audit --no-fund --loglevel=error
 cargo build --release --locked -p validator -p bt-chain --example sync_timing
 
@@ -29,15 +32,20 @@ print(v + ":" + ",".join("%d=%d" % (m["uid"], 1 + i % 7) for i, m in enumerate(d
 PY
 }
 echo "== 256-uid subnet $netuid at $endpoint; both validators weight all 253 miners (set through the SDK)"
-sdk=$(.venv-sdk-chain/bin/python tests/interop/sdk_metagraph.py "$endpoint" "$netuid" \
+sdk10=$(.venv-sdk-current/bin/python tests/interop/sdk_metagraph.py "$endpoint" "$netuid" \
   --set-weights "$(weights 0)" --set-weights "$(weights 1)" --time "$runs")
+sdk11=$(.venv-sdk-11/bin/python tests/interop/sdk_metagraph.py "$endpoint" "$netuid" --time "$runs")
 ours=$(target/release/examples/sync_timing "$endpoint" "$netuid" "$runs")
-python3 - "$sdk" "$ours" <<'PY'
+python3 - "$sdk10" "$sdk11" "$ours" <<'PY'
 import json, sys
-sdk, ours = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-assert sdk["n"] == ours["n"], (sdk, ours)
-print(f"{'':>26} {'median':>10} {'min':>10}")
-print(f"{'SDK metagraph(lite=False)':>26} {sdk['median_ms']:>8.1f}ms {sdk['min_ms']:>8.1f}ms")
-print(f"{'ours (bt-chain sync)':>26} {ours['median_ms']:>8.1f}ms {ours['min_ms']:>8.1f}ms")
-print(f"n = {ours['n']}, {ours['runs']} runs each: ours is {sdk['median_ms'] / ours['median_ms']:.1f}x faster (median)")
+sdk10, sdk11, ours = (json.loads(a) for a in sys.argv[1:4])
+assert sdk10["n"] == ours["n"] == sdk11["n"], (sdk10, sdk11, ours)
+print(f"{'':>44} {'median':>10} {'min':>10}")
+for name, r in [("SDK 10.2.0 metagraph(lite=False)", sdk10),
+                ("SDK 11.3.0 subnets.metagraph + weights", sdk11),
+                ("ours (bt-chain sync, every mechanism)", ours)]:
+    print(f"{name:>44} {r['median_ms']:>8.1f}ms {r['min_ms']:>8.1f}ms")
+print(f"n = {ours['n']}, {ours['runs']} runs each: ours is "
+      f"{sdk10['median_ms'] / ours['median_ms']:.1f}x SDK 10.2.0 and "
+      f"{sdk11['median_ms'] / ours['median_ms']:.1f}x SDK 11.3.0 (median)")
 PY

@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
-# The main job (the README's first command). Installs what it needs (scripts/setup.sh demo),
-# builds the validator, the reference miner and the explorer, then runs the whole system
+# The main job (the README's first command). Installs what it needs, builds the validator
+# and the reference miner, runs the whole system, and builds the explorer while it runs;
 # until Ctrl-C:
 #   - raw scores -> u16 weights, checked against the Python SDK; a Yuma epoch on an example;
-#   - a local chain (the real subtensor runtime, spec 218, under chopsticks, from
-#     ../shared/chain/raonet.json or $BT_CHAIN_SPEC) building a block every 2 s, with a
-#     bootstrapped subnet;
+#   - a local chain (the real subtensor runtime, spec 425, vendored in chain/specs/, under
+#     chopsticks; $BT_CHAIN_SPEC=385 or a path picks another) building a block every 2 s,
+#     with a bootstrapped subnet;
 #   - six reference miners of mixed quality (two good, one slow, one wrong, one sending
-#     duplicates, one answering 500) plus one registered but down, and two validators (`validator run`) that score
-#     them, checkpoint, set weights and read them back;
-#   - the explorer (dist/, served on 127.0.0.1:${BT_DEMO_WEB_PORT:-8080}) reading the chain.
+#     duplicates, one answering 500) plus one registered but down, and two validators
+#     (`validator run`) that score them, checkpoint, set weights and read them back;
+#   - then, while the validators already report "match", the explorer's tools are installed
+#     and the explorer is built (dist/) and served on 127.0.0.1:${BT_DEMO_WEB_PORT:-8080}.
 # Ctrl-C stops everything (validators save their state first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh demo
+started=$(date +%s)
+scripts/setup.sh chain
 cargo build --release -p validator --locked
 bin=target/release/validator
-echo "== the explorer: trunk build (release, offline) into dist/"
-trunk build
 
 echo "== scores -> weights (examples/weights-request.json)"
 "$bin" process-weights < examples/weights-request.json | tee target/demo-weights.json
@@ -42,17 +42,19 @@ print(json.dumps({"uids": uids, "weights_u16": vals}))
 print("identical to ours" if ours == {"uids": uids, "weights_u16": vals} else "DIFFERENT from ours")
 PY
 
-echo "== Yuma epoch (examples/epoch-input.json)"
+echo "== Yuma epoch of today's runtime (examples/epoch-input.json: two mechanisms)"
 "$bin" epoch < examples/epoch-input.json | python3 -c '
 import json, sys
 o = json.load(sys.stdin)
-cols = ["stake_weight", "consensus", "incentive", "dividends", "validator_trust", "emission"]
-print("uid " + " ".join("%15s" % c for c in cols))
-for i in range(len(o["incentive"])):
-    print("%3d " % i + " ".join("%15d" % o[c][i] for c in cols))
+cols = ["stake_weight", "consensus", "dividends", "validator_trust", "emission"]
+mechs = len(o["mechanisms"])
+print("uid " + " ".join("%15s" % c for c in cols) + "".join("%15s" % ("incentive[%d]" % m) for m in range(mechs)))
+for i in range(len(o["consensus"])):
+    print("%3d " % i + " ".join("%15d" % o[c][i] for c in cols)
+          + "".join("%15d" % o["mechanisms"][m]["incentive"][i] for m in range(mechs)))
 '
 
-echo "== local chain: the real subtensor runtime (spec 218) under chopsticks, a bootstrapped subnet"
+echo "== local chain: the real subtensor runtime (spec ${BT_CHAIN_SPEC:-425}) under chopsticks, a bootstrapped subnet"
 work=target/demo
 rm -rf "$work" && mkdir -p "$work"
 log=$work/localnet.json
@@ -111,7 +113,20 @@ for i in 0 1; do
   pids+=($!)
 done
 
-echo "== the explorer"
+for i in 0 1; do
+  tail -n +1 -F "$work/validator-$i.log" 2>/dev/null > >(grep --line-buffered -E "round scored|verified|mismatch|ERROR|WARN" \
+    | sed -u -E "s/^[0-9T:.Z-]+ +([A-Z]+) [a-z_:]+: /validator-$i \1 /") &
+  followers+=($!)
+done
+echo "   (system up $(( $(date +%s) - started )) s after start; the validators' lines follow)"
+
+echo "== the explorer's tools and build (the first run installs trunk and wasm-bindgen-cli: the long part)"
+explorer_started=$(date +%s)
+if ! { scripts/setup.sh explorer && trunk build; } > "$work/explorer-build.log" 2>&1; then
+  echo "the explorer failed to build: $(tail -5 "$work/explorer-build.log")" >&2
+  exit 1
+fi
+echo "   (explorer built in $(( $(date +%s) - explorer_started )) s; $(( $(date +%s) - started )) s after start)"
 python3 -m http.server --bind 127.0.0.1 --directory dist "$web_port" > "$work/explorer.log" 2>&1 &
 pids+=($!)
 url=$(python3 -c 'import sys, urllib.parse as u; print(f"http://127.0.0.1:{sys.argv[1]}/?" + u.urlencode({"endpoint": sys.argv[2], "netuid": sys.argv[3]}))' "$web_port" "$endpoint" "$netuid")
@@ -122,21 +137,13 @@ cat <<MSG
 
   What to look at:
   - the block indicator (top right) ticks every 2 s;
-  - within a few rounds the W heatmap fills: two rows (the validators), the good miners
-    (uids ${uids%% *} and the next) darkest, the slow, wrong, duplicating, failing and down
-    miners pale;
-  - below, the validator view shows each validator's row against consensus, and the what-if
-    recomputes consensus, incentive and dividends in the page (bt-core in WebAssembly):
-    incentive follows quality there. This chain's runtime (spec 218) runs a mock epoch that
-    stores zeros, and the page says so next to the chain's columns;
+  - the W heatmap: two rows (the validators), the good miners (uids ${uids%% *} and the next)
+    darkest, the slow, wrong, duplicating, failing and down miners pale;
+  - the table: after an epoch (every 10 blocks) the chain's consensus and incentive follow
+    quality, and the what-if recomputes them in the page with bt-core in WebAssembly: the
+    core's columns equal the chain's;
   - here, each validator's log lines: "weights verified on chain: match".
   Ctrl-C stops everything.
 
 MSG
-# Follow the validators: rounds scored, weights verified (or not), errors.
-for i in 0 1; do
-  tail -n +1 -F "$work/validator-$i.log" 2>/dev/null > >(grep --line-buffered -E "round scored|verified|mismatch|ERROR|WARN" \
-    | sed -u -E "s/^[0-9T:.Z-]+ +([A-Z]+) [a-z_:]+: /validator-$i \1 /") &
-  followers+=($!)
-done
 wait "${pids[0]}"

@@ -393,23 +393,11 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
     ));
     sudo_batch(chain, &alice, calls, "the subnet's hyperparameters").await?;
 
-    // 3. Fund hotkeys that have no balance yet, in one batch.
+    // 3. Fund the hotkeys that have no balance yet (they sign their own transactions).
     let state = current_state(chain, netuid, validators, miners).await?;
-    let transfers: Vec<Value> = validators
-        .iter()
-        .chain(miners)
-        .zip(&state.funded)
-        .filter(|(_, funded)| !**funded)
-        .map(|(k, _)| {
-            let dest = Value::unnamed_variant("Id", vec![account(k)]);
-            runtime_call(
-                "Balances",
-                "transfer_keep_alive",
-                vec![dest, u(HOTKEY_FUNDING)],
-            )
-        })
-        .collect();
-    batch_all(chain, &alice, transfers).await?;
+    let mut to_fund: Vec<&Keypair> = validators.iter().chain(miners).collect();
+    to_fund.push(&owner);
+    fund(chain, &alice, &to_fund).await?;
 
     // 4. Register (validators first, so they get the low uids), stake, serve.
     let register = |keys: &[Keypair], done: &[bool]| -> Vec<Value> {
@@ -544,8 +532,70 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
     })
 }
 
+/// Sends 1000 TAO from `funder` to each of `keys` that has no account yet, in one batch.
+pub async fn fund(chain: &Chain, funder: &Keypair, keys: &[&Keypair]) -> Result<(), ChainError> {
+    let at = chain.at_best().await?;
+    let mut transfers = Vec::new();
+    // Balances live in System.Account, outside SubtensorModule: read them one by one.
+    for key in keys {
+        let addr =
+            subxt::dynamic::storage::<(AccountId32,), scale_value::Value>("System", "Account");
+        let found = at
+            .storage()
+            .try_fetch(addr, (AccountId32(key.public_key().0),))
+            .await
+            .map_err(|e| ChainError::Rpc {
+                what: "reading System.Account".into(),
+                reason: e.to_string(),
+            })?;
+        if found.is_none() {
+            let dest = Value::unnamed_variant("Id", vec![account(key)]);
+            transfers.push(runtime_call(
+                "Balances",
+                "transfer_keep_alive",
+                vec![dest, u(HOTKEY_FUNDING)],
+            ));
+        }
+    }
+    batch_all(chain, funder, transfers).await
+}
+
+/// Registers `hotkeys` on `netuid` with `burned_register`, paid by `coldkey`, in one batch;
+/// returns their uids.
+pub async fn register_neurons(
+    chain: &Chain,
+    netuid: u16,
+    coldkey: &Keypair,
+    hotkeys: &[&Keypair],
+) -> Result<Vec<u16>, ChainError> {
+    let calls = hotkeys
+        .iter()
+        .map(|key| runtime_call(SUBTENSOR, "burned_register", vec![u(netuid), account(key)]))
+        .collect();
+    batch_all(chain, coldkey, calls).await?;
+    let at = chain.at_best().await?;
+    let mut b = Batch::new(&at);
+    let idx = hotkeys
+        .iter()
+        .map(|key| {
+            b.add(
+                "Uids",
+                &[KeyPart::U16(netuid), KeyPart::Account(key.public_key().0)],
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let v = b.fetch(chain).await?;
+    idx.into_iter()
+        .map(|i| {
+            v.get_opt::<u16>(i)?.ok_or_else(|| {
+                ChainError::Localnet(format!("a hotkey is not registered on subnet {netuid}"))
+            })
+        })
+        .collect()
+}
+
 /// `calls` in one `sudo(Utility.batch_all(calls))`.
-async fn sudo_batch(
+pub async fn sudo_batch(
     chain: &Chain,
     alice: &Keypair,
     calls: Vec<Value>,
@@ -644,7 +694,6 @@ async fn find_subnet(chain: &Chain, owner_hotkey: &[u8; 32]) -> Result<Option<u1
 /// What already exists, per key (validators then miners).
 struct State {
     owner_uid: Option<u16>,
-    funded: Vec<bool>,
     registered: Vec<bool>,
     uids: Vec<Option<u16>>,
     alpha: Vec<u64>,
@@ -672,21 +721,6 @@ async fn current_state(
     }
     let v = b.fetch(chain).await?;
     let owner_key = v.account(owner_hk)?;
-    // Balances live in System.Account, outside SubtensorModule: read them one by one.
-    let mut funded = Vec::new();
-    for key in validators.iter().chain(miners) {
-        let addr =
-            subxt::dynamic::storage::<(AccountId32,), scale_value::Value>("System", "Account");
-        let found = at
-            .storage()
-            .try_fetch(addr, (AccountId32(key.public_key().0),))
-            .await
-            .map_err(|e| ChainError::Rpc {
-                what: "reading System.Account".into(),
-                reason: e.to_string(),
-            })?;
-        funded.push(found.is_some());
-    }
     let mut owner_uid = None;
     let mut b2 = Batch::new(&at);
     let ou = b2.add("Uids", &[KeyPart::U16(netuid), KeyPart::Account(owner_key)])?;
@@ -696,7 +730,6 @@ async fn current_state(
     }
     let mut state = State {
         owner_uid,
-        funded,
         registered: Vec::new(),
         uids: Vec::new(),
         alpha: Vec::new(),

@@ -52,13 +52,11 @@ struct SubnetState {
     total_stake: Vec<u64>,
 }
 
-/// The hyperparameters the runtime reports through `get_subnet_hyperparams_v2` that storage
-/// cannot tell: the max weight limit is a constant in today's runtimes, whatever the dead
-/// `MaxWeightsLimit` item stores.
-#[derive(Debug, DecodeAsType)]
-struct ReportedHyperparams {
-    max_weights_limit: u16,
-}
+/// From this runtime on the max weight limit is the constant 65535 (`get_max_weight_limit`,
+/// a `const fn` since subtensor 2b53f396c, October 2025, before spec 385, verified at 385 and
+/// 425), whatever the `MaxWeightsLimit` item still stores; the SDK's hyperparameters report
+/// the constant too.
+const MAX_WEIGHT_LIMIT_CONSTANT_SINCE: u32 = 385;
 
 /// The netuids that exist at the best block, ascending.
 pub async fn subnets(chain: &Chain) -> Result<Vec<u16>, ChainError> {
@@ -117,36 +115,14 @@ pub async fn sync_at(
         "get_subnet_state",
         (netuid,),
     );
-    let has_hyperparams_api = at
-        .metadata_ref()
-        .runtime_api_trait_by_name("SubnetInfoRuntimeApi")
-        .and_then(|t| t.method_by_name("get_subnet_hyperparams_v2"))
-        .is_some();
-    let hyper_api = subxt::dynamic::runtime_api_call::<_, Option<ReportedHyperparams>>(
-        "SubnetInfoRuntimeApi",
-        "get_subnet_hyperparams_v2",
-        (netuid,),
-    );
     let runtime_apis = at.runtime_apis();
-    let (values, state, reported) = futures::join!(
+    let (values, state) = futures::join!(
         b.fetch(chain),
         with_timeout(
             "reading SubnetInfoRuntimeApi.get_subnet_state",
             chain.timeout(),
             runtime_apis.call(api)
-        ),
-        async {
-            if has_hyperparams_api {
-                with_timeout(
-                    "reading SubnetInfoRuntimeApi.get_subnet_hyperparams_v2",
-                    chain.timeout(),
-                    runtime_apis.call(hyper_api),
-                )
-                .await
-            } else {
-                Ok(None)
-            }
-        }
+        )
     );
     let values = values?;
     if !values.get::<bool>(first.added)? {
@@ -154,8 +130,8 @@ pub async fn sync_at(
     }
     let state = state?.ok_or(ChainError::NoSuchSubnet { netuid, block })?;
     let mut subnet = first.read(&values)?;
-    if let Some(reported) = reported? {
-        subnet.hyperparams.max_weights_limit = reported.max_weights_limit;
+    if at.spec_version() >= MAX_WEIGHT_LIMIT_CONSTANT_SINCE {
+        subnet.hyperparams.max_weights_limit = u16::MAX;
     }
     let n = state.hotkeys.len();
     let mechanism_count = subnet.hyperparams.mechanism_count.clamp(1, MAX_MECHANISMS);

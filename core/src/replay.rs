@@ -275,23 +275,26 @@ pub fn replay(
 }
 
 /// What the chain stored in `after` (the metagraph read at the epoch block), every
-/// mechanism, for [`replay`].
-pub fn stored_epoch(after: &Metagraph) -> StoredEpoch {
-    let col = |f: fn(&Neuron) -> u16| Some(after.neurons.iter().map(f).collect::<Vec<u16>>());
+/// mechanism, for [`replay`], for the first `n` uids: the epoch's. A uid registered in the
+/// epoch block was registered by an extrinsic, after the epoch ran, and is not its.
+pub fn stored_epoch(after: &Metagraph, n: usize) -> StoredEpoch {
+    let neurons = &after.neurons[..n.min(after.neurons.len())];
+    let col = |f: fn(&Neuron) -> u16| Some(neurons.iter().map(f).collect::<Vec<u16>>());
+    let first = |v: &[u16]| v.iter().take(n).copied().collect::<Vec<u16>>();
     StoredEpoch {
-        active: Some(after.neurons.iter().map(|n| n.active).collect()),
-        emission: Some(after.neurons.iter().map(|n| n.emission).collect()),
+        active: Some(neurons.iter().map(|n| n.active).collect()),
+        emission: Some(neurons.iter().map(|n| n.emission).collect()),
         consensus: col(|n| n.consensus),
         dividends: col(|n| n.dividends),
         validator_trust: col(|n| n.validator_trust),
-        validator_permit: Some(after.neurons.iter().map(|n| n.validator_permit).collect()),
+        validator_permit: Some(neurons.iter().map(|n| n.validator_permit).collect()),
         stake_weight: col(|n| n.stake_weight),
         mechanisms: after
             .mechanisms
             .iter()
             .map(|m| StoredMechanism {
-                incentive: Some(m.incentive.clone()),
-                bonds: Some(m.bonds.clone()),
+                incentive: Some(first(&m.incentive)),
+                bonds: Some(m.bonds.iter().take(n).cloned().collect()),
             })
             .collect(),
     }
@@ -335,7 +338,7 @@ pub fn replay_epoch(
     after: &Metagraph,
     epoch_block: u64,
 ) -> Result<Replay, EpochError> {
-    let stored = stored_epoch(after);
+    let stored = stored_epoch(after, before.n());
     let mut input = before.epoch_input(epoch_block, 0)?;
     let emission = stored.emission.clone().unwrap_or_default();
     let found = distributed_emission(&input, &emission, before.pending_emission)?;

@@ -81,7 +81,7 @@ fn node_killed_and_restarted_from_its_db() {
         "--db",
         db.to_str().unwrap(),
         "--block-time",
-        "0.5",
+        "1",
         "--miners",
         "2",
         "--validator-stakes",
@@ -110,7 +110,7 @@ fn node_killed_and_restarted_from_its_db() {
                 "--neuron.round_interval",
                 "0.5",
                 "--subtensor.timeout",
-                "5",
+                "15",
                 "--metrics.port",
                 &metrics_port,
             ])

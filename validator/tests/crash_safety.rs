@@ -96,6 +96,7 @@ fn a_hundred_sigkills_lose_no_completed_round() {
         .as_nanos() as u64);
     let (mut in_write, mut between_renames, mut from_previous, mut resumed) = (0, 0, 0, 0);
     let mut saved_before_kill = 0u64;
+    let mut window_ms = 1400;
     let started = Instant::now();
     for kill in 0..=KILLS {
         let log_path = tmp.path().join(format!("run-{kill}.log"));
@@ -157,14 +158,24 @@ fn a_hundred_sigkills_lose_no_completed_round() {
             break;
         }
         if kill == 0 {
-            // The first run saves once before the kills begin, so every restart has a state.
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while last_saved_step(&std::fs::read_to_string(&log_path).unwrap_or_default()) == 0 {
-                assert!(Instant::now() < deadline, "the first run never saved");
-                std::thread::sleep(Duration::from_millis(20));
+            // The first run saves twice before the kills begin, so every restart has a state,
+            // and the time between the saves (a round) sets the window the kills are spread
+            // over: a few rounds, however fast the machine and the node are.
+            let deadline = Instant::now() + Duration::from_secs(120);
+            let mut first_save = None;
+            while last_saved_step(&std::fs::read_to_string(&log_path).unwrap_or_default()) < 2 {
+                if first_save.is_none()
+                    && last_saved_step(&std::fs::read_to_string(&log_path).unwrap_or_default()) == 1
+                {
+                    first_save = Some(Instant::now());
+                }
+                assert!(Instant::now() < deadline, "the first run never saved twice");
+                std::thread::sleep(Duration::from_millis(10));
             }
+            let round = first_save.map_or(Duration::from_millis(500), |t| t.elapsed());
+            window_ms = (3 * round.as_millis() as u64).clamp(1400, 15_000);
         }
-        std::thread::sleep(Duration::from_millis(100 + rng.next(1400)));
+        std::thread::sleep(Duration::from_millis(100 + rng.next(window_ms)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let text = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -193,6 +204,7 @@ fn a_hundred_sigkills_lose_no_completed_round() {
             "of_which_between_the_renames": between_renames,
             "resumed_from_the_previous_file": from_previous,
             "last_step_saved": saved_before_kill,
+            "kill_window_ms": window_ms,
             "corrupt_files": 0,
             "seconds": started.elapsed().as_secs_f64(),
         })

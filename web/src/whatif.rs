@@ -95,8 +95,8 @@ pub struct Outcome {
     pub now: Columns,
     /// The core's epoch with the edit applied.
     pub edited: Columns,
-    /// The chain stores zeros while the core computes values: the runtime did not run the
-    /// real epoch (spec 218's `epoch_mock`), or no epoch has run yet.
+    /// The chain stores zeros while the core computes values: no epoch has run since the
+    /// weights were set (or the runtime does not run the real epoch).
     pub chain_all_zero: bool,
 }
 

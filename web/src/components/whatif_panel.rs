@@ -115,7 +115,7 @@ pub fn WhatIfPanel() -> impl IntoView {
                     let weights = row();
                     let selected = explorer.selected.get();
                     let warning = out.chain_all_zero.then(|| view! {
-                        <p class="warn">"The chain stores zero consensus, incentive and dividends while the core computes values: this runtime did not run the real epoch (spec 218's localnet runs a mock epoch), or no epoch has run yet. The core columns show what the real epoch gives."</p>
+                        <p class="warn">"The chain stores zero consensus, incentive and dividends while the core computes values: no epoch has run since these weights were set. The core columns show what the next epoch gives."</p>
                     });
                     view! {
                         {warning}
