@@ -331,6 +331,25 @@ mod tests {
         assert_eq!(decrypt(&other, &sig), Err(DrandError::Decrypt));
     }
 
+    /// A ciphertext made by the Python SDK's encryption (bittensor 10.2.0 pins
+    /// bittensor_drand 1.3.0): `encrypt_at_round(b"sdk 10.2.0 / bittensor_drand 1.3.0 to round
+    /// 1000", 1000)`, which returns SCALE `(Vec<u8> ciphertext, u64 round)`; this is the
+    /// ciphertext part. The real round-1000 signature opens it here: both sides speak the
+    /// same format.
+    const SDK_CIPHERTEXT_ROUND_1000: &str = "b8f0f0379e951de026fefaa282f2c1430f22cf282704cecfa8452d0f7363ab14fd06a30efa08c3556a97b48032cc4535134faf3962689546ab834eb090acccff04fda4b946902403c10b8814297470848723aae583b5b4879cae830840c68cce2000000000000000766e7bc7af39ba2d63a3e1e8ac2a360da4ed92a6af8d707759ec423b91ac2be1200000000000000059e60f2e9bc0bbb28db5515024505bd758d53280a433f13a99cd8097e8587cbb5c0000000000000040000000000000007b7a49222e554f588ccc57a38b717af3f51bf97d115182d2a1224f7b84bdc87be04a5be1523157c354a4d48a24c293cac733f05126bb3f3e844247b4bb1bbdb90c00000000000000fd1e791092fd05f0deb33fc808000000000000004145535f47434d5f";
+
+    #[test]
+    fn the_sdks_ciphertext_opens_with_the_real_round_1000() {
+        let plain = decrypt(
+            &bytes(SDK_CIPHERTEXT_ROUND_1000),
+            &bytes(QUICKNET_ROUND_1000),
+        );
+        assert_eq!(
+            plain.as_deref(),
+            Ok(&b"sdk 10.2.0 / bittensor_drand 1.3.0 to round 1000"[..])
+        );
+    }
+
     #[test]
     fn a_test_beacon_signs_rounds_that_open_its_commits() {
         let secret = BeaconSecret::from_seed(b"bt-chain test beacon");
@@ -344,6 +363,10 @@ mod tests {
         // Not with quicknet's key, nor another round's signature.
         let quicknet = bytes(QUICKNET_PUBLIC_KEY);
         assert_eq!(verify_round(&quicknet, 42, &sig), Ok(false));
+        // A commit to quicknet's key (what the Python SDK makes) does not open with the test
+        // beacon's signature of the same round.
+        let to_quicknet = encrypt_with(&quicknet, 42, b"payload", &mut rng).unwrap();
+        assert_eq!(decrypt(&to_quicknet, &sig), Err(DrandError::Decrypt));
         assert_eq!(
             decrypt(&ct, &secret.sign_round(43)),
             Err(DrandError::Decrypt)
