@@ -64,6 +64,12 @@ pub enum ChainError {
     /// A transaction was refused (by the pool or in the block). See [`TxError`].
     #[error(transparent)]
     Tx(#[from] TxError),
+    /// A drand key, signature or ciphertext was unusable (see [`crate::drand::DrandError`]).
+    #[error("drand: {0}")]
+    Drand(#[from] crate::drand::DrandError),
+    /// The subnet's schedule gives no reveal (tempo 0, or beyond the simulation's bound).
+    #[error("commit-reveal schedule: {0}")]
+    Schedule(#[from] bt_core::schedule::ScheduleError),
     /// The local node could not be started or bootstrapped.
     #[error("local chain: {0}")]
     Localnet(String),

@@ -7,19 +7,26 @@
 //! - [`metagraph`]: one subnet at one block, in three round trips;
 //! - [`tx`]: signed submission and inclusion, with typed errors;
 //! - [`weights`]: set_weights, commit/reveal v2, and the read-back that proves weights landed;
+//! - [`drand`]: the chain's drand beacon (key, clock, pulses) and timelock encryption to it;
+//! - [`timelock`]: commit-reveal v4 (timelocked commits the chain reveals) and its read-back;
 //! - [`view`]: the metagraph as people read it (SS58 keys, units, the SDK's field names);
 //! - [`blocks`]: new heads with reconnect and backoff;
-//! - [`localnet`], [`bootstrap`] (native): a chopsticks node and a dev subnet for tests and demos.
+//! - [`localnet`], [`bootstrap`], [`beacon`] (native): a chopsticks node, a dev subnet and a
+//!   test drand beacon for tests and demos.
 
+#[cfg(feature = "native")]
+pub mod beacon;
 pub mod blocks;
 #[cfg(feature = "native")]
 pub mod bootstrap;
 pub mod client;
+pub mod drand;
 pub mod error;
 #[cfg(feature = "native")]
 pub mod localnet;
 pub mod metagraph;
 pub mod storage;
+pub mod timelock;
 pub mod tx;
 pub mod view;
 pub mod weights;

@@ -19,7 +19,7 @@ use crate::storage::{Batch, KeyPart, SUBTENSOR};
 use crate::tx::{submit, Included};
 
 /// Where weights go: a subnet and one of its mechanisms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Target {
     /// The subnet.
     pub netuid: u16,
@@ -42,7 +42,7 @@ impl Target {
 /// The call to use: the mechanism variant when the runtime has it, the plain call for
 /// mechanism 0 on a runtime without mechanisms. A mechanism the subnet lacks is refused here:
 /// the chain's transaction pool would call it a rate limit.
-async fn call_name(
+pub(crate) async fn call_name(
     chain: &Chain,
     target: Target,
     plain: &'static str,
@@ -75,7 +75,7 @@ async fn call_name(
 }
 
 /// The leading arguments of a weights call: `netuid`, and `mecid` for the mechanism variant.
-fn target_args(target: Target, call: &str) -> Vec<Value> {
+pub(crate) fn target_args(target: Target, call: &str) -> Vec<Value> {
     let mut args = vec![Value::u128(u128::from(target.netuid))];
     if call.contains("mechanism") {
         args.push(Value::u128(u128::from(target.mecid)));
