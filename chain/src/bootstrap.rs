@@ -427,9 +427,8 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
         .collect();
     batch_all(chain, &bob, stakes).await?;
     // Each miner's serve_axon is dispatched with that miner's own signed origin, all in one
-    // block: sudo(Utility.batch_all([dispatch_as(Signed(miner), serve_axon(..)), ..])). One by
-    // one, a 256-uid subnet would need 253 blocks.
-    let serves: Vec<Value> = miners
+    // block (see [`dispatch_as_each`]): one by one, a 256-uid subnet would need 253 blocks.
+    let serves: Vec<(&Keypair, Value)> = miners
         .iter()
         .zip(&state.served)
         .enumerate()
@@ -446,25 +445,13 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
                 u(0u8),
                 u(0u8),
             ];
-            let origin = Value::unnamed_variant(
-                "system",
-                vec![Value::unnamed_variant("Signed", vec![account(key)])],
-            );
-            runtime_call(
-                "Utility",
-                "dispatch_as",
-                vec![origin, runtime_call(SUBTENSOR, "serve_axon", args)],
-            )
+            (key, runtime_call(SUBTENSOR, "serve_axon", args))
         })
         .collect();
     for chunk in serves.chunks(64) {
-        sudo_batch(
-            chain,
-            &alice,
-            chunk.to_vec(),
-            "Utility.batch_all(dispatch_as(serve_axon))",
-        )
-        .await?;
+        for (i, result) in dispatch_as_each(chain, &alice, chunk).await?.into_iter().enumerate() {
+            result.map_err(|e| ChainError::Localnet(format!("serve_axon of a miner ({i}): {e}")))?;
+        }
     }
 
     // 5. Permits: an epoch gives them to the staked validators above the threshold.
@@ -592,6 +579,57 @@ pub async fn register_neurons(
             })
         })
         .collect()
+}
+
+/// Dispatches each `(signer, call)` with the signer's own signed origin, all in one block:
+/// `sudo(Utility.batch([dispatch_as(Signed(signer), call), …]))` signed by the sudo key (a
+/// local chain's shortcut; the calls run every check a signed call runs). Returns each call's
+/// result in order: `Err` names the module error.
+pub async fn dispatch_as_each(
+    chain: &Chain,
+    sudo_key: &Keypair,
+    calls: &[(&Keypair, Value)],
+) -> Result<Vec<Result<(), String>>, ChainError> {
+    if calls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wrapped: Vec<Value> = calls
+        .iter()
+        .map(|(signer, call)| {
+            let origin = Value::unnamed_variant(
+                "system",
+                vec![Value::unnamed_variant("Signed", vec![account(signer)])],
+            );
+            runtime_call("Utility", "dispatch_as", vec![origin, call.clone()])
+        })
+        .collect();
+    let batch = runtime_call("Utility", "batch", vec![Value::unnamed_composite(wrapped)]);
+    let included = submit(
+        chain,
+        &subxt::dynamic::tx("Sudo", "sudo", vec![batch]),
+        sudo_key,
+    )
+    .await?;
+    let metadata = chain.at_best().await?.metadata();
+    let results: Vec<Result<(), String>> = included
+        .all_event_fields("Utility", "DispatchedAs")
+        .iter()
+        .map(|fields| match fields.first() {
+            Some(0) => Ok(()),
+            _ => Err(crate::tx::dispatch_error_name(
+                metadata.clone(),
+                fields.get(1..).unwrap_or(&[]),
+            )),
+        })
+        .collect();
+    if results.len() != calls.len() {
+        return Err(ChainError::Localnet(format!(
+            "dispatch_as: {} results for {} calls",
+            results.len(),
+            calls.len()
+        )));
+    }
+    Ok(results)
 }
 
 /// `calls` in one `sudo(Utility.batch_all(calls))`.

@@ -224,6 +224,16 @@ impl std::fmt::Debug for Included {
 }
 
 impl Included {
+    /// The raw field bytes of every event `pallet.name` this extrinsic emitted, in order.
+    pub fn all_event_fields(&self, pallet: &str, name: &str) -> Vec<Vec<u8>> {
+        self.events
+            .iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.pallet_name() == pallet && e.event_name() == name)
+            .map(|e| e.field_bytes().to_vec())
+            .collect()
+    }
+
     /// The raw field bytes of the first event `pallet.name` this extrinsic emitted.
     pub fn event_fields(&self, pallet: &str, name: &str) -> Option<Vec<u8>> {
         self.events

@@ -109,17 +109,56 @@ fn u16s(v: &[u16]) -> Value {
     Value::unnamed_composite(v.iter().map(|&x| Value::u128(u128::from(x))))
 }
 
-/// Submits `set_mechanism_weights(netuid, mecid, uids, values, version_key)` (or
-/// `set_weights` on a runtime without mechanisms) signed by `hotkey` and waits for inclusion.
+/// A weights call: the call's name in `SubtensorModule` and its arguments.
+#[derive(Debug, Clone)]
+pub struct WeightsCall {
+    /// `set_mechanism_weights`, `commit_weights`, …
+    pub name: &'static str,
+    /// Its arguments, in order.
+    pub args: Vec<Value>,
+}
+
+impl WeightsCall {
+    /// As a `RuntimeCall` value, to nest in a batch or a `dispatch_as`.
+    pub fn runtime_call(&self) -> Value {
+        Value::unnamed_variant(
+            SUBTENSOR,
+            vec![Value::unnamed_variant(self.name, self.args.clone())],
+        )
+    }
+
+    /// Signs it with `hotkey`, submits it and waits for inclusion.
+    pub async fn submit(&self, chain: &Chain, hotkey: &Keypair) -> Result<Included, ChainError> {
+        let call = subxt::dynamic::tx(SUBTENSOR, self.name, self.args.clone());
+        submit(chain, &call, hotkey).await
+    }
+}
+
+/// `set_mechanism_weights(netuid, mecid, uids, values, version_key)`, or `set_weights` on a
+/// runtime without mechanisms.
+pub async fn set_weights_call(
+    chain: &Chain,
+    target: Target,
+    w: &WeightsToSet,
+) -> Result<WeightsCall, ChainError> {
+    let name = call_name(chain, target, "set_weights", "set_mechanism_weights").await?;
+    Ok(WeightsCall {
+        name,
+        args: weights_args(target, name, w, None),
+    })
+}
+
+/// Submits [`set_weights_call`] signed by `hotkey` and waits for inclusion.
 pub async fn set_weights(
     chain: &Chain,
     hotkey: &Keypair,
     target: Target,
     w: &WeightsToSet,
 ) -> Result<Included, ChainError> {
-    let name = call_name(chain, target, "set_weights", "set_mechanism_weights").await?;
-    let call = subxt::dynamic::tx(SUBTENSOR, name, weights_args(target, name, w, None));
-    submit(chain, &call, hotkey).await
+    set_weights_call(chain, target, w)
+        .await?
+        .submit(chain, hotkey)
+        .await
 }
 
 /// The arguments of `set_(mechanism_)weights` (`netuid, [mecid,] uids, values, version_key`),
@@ -150,6 +189,21 @@ pub fn commit_hash(hotkey: &[u8; 32], target: Target, w: &WeightsToSet, salt: &[
     sp_crypto_hashing::blake2_256(&encoded)
 }
 
+/// `commit_(mechanism_)weights` of the hash of `w` by `hotkey` (commit-reveal v2).
+pub async fn commit_weights_call(
+    chain: &Chain,
+    hotkey: &[u8; 32],
+    target: Target,
+    w: &WeightsToSet,
+    salt: &[u16],
+) -> Result<WeightsCall, ChainError> {
+    let hash = commit_hash(hotkey, target, w, salt);
+    let name = call_name(chain, target, "commit_weights", "commit_mechanism_weights").await?;
+    let mut args = target_args(target, name);
+    args.push(Value::from_bytes(hash));
+    Ok(WeightsCall { name, args })
+}
+
 /// Commits the hash of `w` (commit-reveal v2). Keep `salt` to reveal later.
 pub async fn commit_weights(
     chain: &Chain,
@@ -158,11 +212,24 @@ pub async fn commit_weights(
     w: &WeightsToSet,
     salt: &[u16],
 ) -> Result<Included, ChainError> {
-    let hash = commit_hash(&hotkey.public_key().0, target, w, salt);
-    let name = call_name(chain, target, "commit_weights", "commit_mechanism_weights").await?;
-    let mut args = target_args(target, name);
-    args.push(Value::from_bytes(hash));
-    submit(chain, &subxt::dynamic::tx(SUBTENSOR, name, args), hotkey).await
+    commit_weights_call(chain, &hotkey.public_key().0, target, w, salt)
+        .await?
+        .submit(chain, hotkey)
+        .await
+}
+
+/// `reveal_(mechanism_)weights` of `w` with `salt`.
+pub async fn reveal_weights_call(
+    chain: &Chain,
+    target: Target,
+    w: &WeightsToSet,
+    salt: &[u16],
+) -> Result<WeightsCall, ChainError> {
+    let name = call_name(chain, target, "reveal_weights", "reveal_mechanism_weights").await?;
+    Ok(WeightsCall {
+        name,
+        args: weights_args(target, name, w, Some(salt)),
+    })
 }
 
 /// Reveals weights committed with [`commit_weights`] and the same `salt`.
@@ -173,9 +240,10 @@ pub async fn reveal_weights(
     w: &WeightsToSet,
     salt: &[u16],
 ) -> Result<Included, ChainError> {
-    let name = call_name(chain, target, "reveal_weights", "reveal_mechanism_weights").await?;
-    let call = subxt::dynamic::tx(SUBTENSOR, name, weights_args(target, name, w, Some(salt)));
-    submit(chain, &call, hotkey).await
+    reveal_weights_call(chain, target, w, salt)
+        .await?
+        .submit(chain, hotkey)
+        .await
 }
 
 /// What reading W back showed.

@@ -7,8 +7,8 @@
 //! The subnets, all on one node (their epochs fall where they fall, some deferred by the
 //! chain's two-epochs-per-block cap):
 //! - Yuma2, one mechanism: four validators, one staked below `StakeThreshold`; the owner's uid
-//!   weights itself; a validator weights itself too (masked); a validator stops weighting (and,
-//!   on 425, goes inactive: the activity cutoff is one tempo); a miner registers mid-way;
+//!   weights itself (425: the owner passes the stake threshold from spec 397); a validator weights itself too (masked); a validator stops weighting (and,
+//!   on 425, goes inactive: the activity cutoff is five tempos); a miner registers mid-way;
 //! - Yuma3 with liquid alpha, two mechanisms split 20000:45535;
 //! - Yuma3, hash commit-reveal on (the commit-block column mask), a miner registering mid-way;
 //! - Yuma2 with liquid alpha (no effect under Yuma2), two mechanisms split evenly, eight
@@ -18,13 +18,16 @@ use std::path::Path;
 use std::time::Duration;
 
 use bt_chain::bootstrap::{
-    bootstrap, dev_key, register_neurons, runtime_call, sudo, BootstrapConfig, Subnet,
-    MINER_COLDKEY, OWNER_COLDKEY,
+    bootstrap, dev_key, dispatch_as_each, register_neurons, runtime_call, sudo, BootstrapConfig,
+    Subnet, MINER_COLDKEY, OWNER_COLDKEY,
 };
 use bt_chain::localnet::{new_block, Localnet, LocalnetConfig, VendoredSpec};
-use bt_chain::weights::{commit_weights, reveal_weights, set_weights, Target, WeightsToSet};
-use bt_chain::{metagraph, Chain, ChainError, TxError};
+use bt_chain::weights::{
+    commit_weights_call, reveal_weights_call, set_weights_call, Target, WeightsToSet,
+};
+use bt_chain::{metagraph, Chain};
 use scale_value::Value;
+use subxt_signer::sr25519::Keypair;
 
 /// One subnet of the run.
 struct Scenario {
@@ -37,7 +40,8 @@ struct Scenario {
     stops: Option<usize>,
     /// A miner registers after the first round and is weighted from then on.
     late_miner: bool,
-    /// One-tempo activity cutoff (spec 425's `set_activity_cutoff_factor(1000)`).
+    /// A five-tempo activity cutoff (spec 425's `set_activity_cutoff_factor(5000)`): the
+    /// validator that stops weighting goes inactive within the run, the others stay active.
     short_activity: bool,
 }
 
@@ -101,7 +105,7 @@ fn scenarios() -> Vec<Scenario> {
 
 /// A hash commit waiting for its reveal epoch.
 struct Pending {
-    key: subxt_signer::sr25519::Keypair,
+    key: Keypair,
     target: Target,
     weights: WeightsToSet,
     salt: Vec<u16>,
@@ -139,8 +143,9 @@ fn weights_for(live: &Live, v: usize, round: usize, mecid: u8) -> WeightsToSet {
 }
 
 /// Round `round` of one subnet: registrations, then every active validator's weights in every
-/// mechanism (set, or committed by hash under commit-reveal).
-async fn play_round(chain: &Chain, live: &mut Live, round: usize) {
+/// mechanism (set, or committed by hash under commit-reveal), each signed by the validator's
+/// own origin, all in one block.
+async fn play_round(chain: &Chain, live: &mut Live, round: usize, owner_rules: bool) {
     let netuid = live.subnet.netuid;
     if round == 1 && live.scenario.late_miner {
         let key = dev_key(&format!("//{}-late-miner", live.scenario.config.key_prefix)).unwrap();
@@ -150,6 +155,7 @@ async fn play_round(chain: &Chain, live: &mut Live, round: usize) {
         live.miners.extend(uids);
     }
     let threshold = live.scenario.config.stake_threshold;
+    let mut calls: Vec<(Keypair, Value)> = Vec::new();
     for (v, member) in live.subnet.validators.iter().enumerate() {
         if member.alpha_stake < threshold || (round > 0 && live.scenario.stops == Some(v)) {
             continue;
@@ -158,49 +164,70 @@ async fn play_round(chain: &Chain, live: &mut Live, round: usize) {
         for mecid in 0..live.scenario.config.mechanisms {
             let target = Target { netuid, mecid };
             let w = weights_for(live, v, round, mecid);
-            if live.scenario.config.commit_reveal {
+            let call = if live.scenario.config.commit_reveal {
                 let salt = vec![round as u16, v as u16, u16::from(mecid), 7];
-                commit_weights(chain, &key, target, &w, &salt)
+                let call = commit_weights_call(chain, &key.public_key().0, target, &w, &salt)
                     .await
-                    .expect("commit");
+                    .expect("a commit call");
                 live.pending.push(Pending {
                     key: key.clone(),
                     target,
                     weights: w,
                     salt,
                 });
+                call
             } else {
-                let included = set_weights(chain, &key, target, &w).await.expect("weights");
-                live.first_weights_block
-                    .get_or_insert(included.block_number);
-            }
+                set_weights_call(chain, target, &w).await.expect("a weights call")
+            };
+            calls.push((key.clone(), call.runtime_call()));
         }
     }
-    if live.scenario.owner_self_weight {
-        let owner = dev_key(&live.subnet.owner.uri).unwrap();
+    // The owner's uid may weight itself below the stake threshold from spec 397 on.
+    if live.scenario.owner_self_weight && owner_rules {
         let w = WeightsToSet {
             uids: vec![live.subnet.owner.uid],
             values: vec![65535],
             version_key: 0,
         };
-        set_weights(chain, &owner, Target::subnet(netuid), &w)
-            .await
-            .expect("the owner weights itself");
+        let call = set_weights_call(chain, Target::subnet(netuid), &w).await.unwrap();
+        calls.push((dev_key(&live.subnet.owner.uri).unwrap(), call.runtime_call()));
+    }
+    let refs: Vec<(&Keypair, Value)> = calls.iter().map(|(k, c)| (k, c.clone())).collect();
+    let results = dispatch_as_each(chain, &dev_key(OWNER_COLDKEY).unwrap(), &refs)
+        .await
+        .expect("the round's weights");
+    for (i, r) in results.into_iter().enumerate() {
+        r.unwrap_or_else(|e| panic!("subnet {netuid}, round {round}, call {i}: {e}"));
+    }
+    if !live.scenario.config.commit_reveal {
+        let head = chain.best_number().await.unwrap();
+        live.first_weights_block.get_or_insert(head);
     }
 }
 
-/// Reveals the commits whose reveal epoch has come.
+/// Reveals the commits whose reveal epoch has come, in one block; the others wait.
 async fn reveal_due(chain: &Chain, live: &mut Live) {
+    if live.pending.is_empty() {
+        return;
+    }
+    let mut calls = Vec::new();
+    for p in &live.pending {
+        let call = reveal_weights_call(chain, p.target, &p.weights, &p.salt)
+            .await
+            .expect("a reveal call");
+        calls.push((&p.key, call.runtime_call()));
+    }
+    let results = dispatch_as_each(chain, &dev_key(OWNER_COLDKEY).unwrap(), &calls)
+        .await
+        .expect("the reveals");
+    let head = chain.best_number().await.unwrap();
     let mut waiting = Vec::new();
-    for p in live.pending.drain(..) {
-        match reveal_weights(chain, &p.key, p.target, &p.weights, &p.salt).await {
-            Ok(included) => {
-                live.first_weights_block
-                    .get_or_insert(included.block_number);
+    for (p, r) in live.pending.drain(..).zip(results) {
+        match r {
+            Ok(()) => {
+                live.first_weights_block.get_or_insert(head);
             }
-            Err(ChainError::Tx(TxError::Reveal(reason))) if reason.contains("RevealTooEarly") => {
-                waiting.push(p)
-            }
+            Err(e) if e.contains("RevealTooEarly") => waiting.push(p),
             Err(e) => panic!("reveal on subnet {}: {e}", live.subnet.netuid),
         }
     }
@@ -273,11 +300,11 @@ async fn fidelity(spec: &str) {
             let call = runtime_call(
                 "SubtensorModule",
                 "set_activity_cutoff_factor",
-                vec![Value::u128(u128::from(subnet.netuid)), Value::u128(1000)],
+                vec![Value::u128(u128::from(subnet.netuid)), Value::u128(5000)],
             );
             sudo(&chain, &alice, call, "set_activity_cutoff_factor")
                 .await
-                .expect("a one-tempo activity cutoff");
+                .expect("a five-tempo activity cutoff");
         }
         lives.push(Live {
             miners: subnet.miners.iter().map(|m| m.uid).collect(),
@@ -287,9 +314,9 @@ async fn fidelity(spec: &str) {
             pending: Vec::new(),
         });
     }
-    for round in 0..4 {
+    for round in 0..3 {
         for live in lives.iter_mut() {
-            play_round(&chain, live, round).await;
+            play_round(&chain, live, round, dynamic_tempo).await;
         }
         next_epochs(&chain, &mut lives).await;
     }

@@ -95,6 +95,12 @@ pub struct LocalnetArgs {
     /// arrives, chopsticks' default). Mainnet builds one every 12 s.
     #[arg(long, default_value_t = 0.0)]
     pub block_time: f64,
+    /// The drand beacon timelocked commits are encrypted to: `test` installs a local test
+    /// beacon (a public test key) whose pulses the node publishes as blocks are built, so the
+    /// chain reveals timelocked commits itself; `quicknet` keeps the chain's quicknet key and
+    /// publishes nothing (no pulse arrives offline).
+    #[arg(long, value_parser = ["test", "quicknet"], default_value = "test")]
+    pub drand: String,
     /// Use wallets in this folder for the validators and miners (`validator-<i>` and
     /// `miner-<i>`, hotkey `default`), creating those that are missing, instead of dev keys:
     /// then `validator run` and `miner` can use them with --wallet.path.
@@ -179,6 +185,10 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
         miner_uris,
         ..BootstrapConfig::default()
     };
+    let beacon = (args.drand == "test").then(bt_chain::beacon::TestBeacon::new);
+    if let Some(beacon) = &beacon {
+        beacon.install(&chain).await?;
+    }
     // A signal during the bootstrap must stop the node too, not leave it running.
     let subnet = tokio::select! {
         result = bootstrap(&chain, &bootstrap_config) => result,
@@ -205,29 +215,41 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
         subnet.netuid,
         node.log_path().display()
     );
-    if args.block_time > 0.0 {
-        let every = Duration::from_secs_f64(args.block_time.max(0.1));
-        tokio::select! {
-            _ = produce_blocks(&chain, every) => {}
-            _ = shutdown_signal() => {}
-        }
-    } else {
-        shutdown_signal().await;
+    let block_time = (args.block_time > 0.0).then(|| Duration::from_secs_f64(args.block_time.max(0.1)));
+    tokio::select! {
+        _ = produce_blocks(&chain, block_time, beacon.as_ref()) => {}
+        _ = shutdown_signal() => {}
     }
     node.stop().await;
     eprintln!("local chain stopped");
     Ok(())
 }
 
-/// Builds a block every `every` (chopsticks' `dev_newBlock`), forever; a failed call is
-/// reported and retried at the next tick.
-async fn produce_blocks(chain: &Chain, every: Duration) {
-    let mut tick = tokio::time::interval(every);
+/// Builds a block every `every` (chopsticks' `dev_newBlock`; `None`: blocks come only with
+/// transactions), and publishes the test beacon's due pulses after each block (or, without
+/// a block time, every 250 ms), forever; a failed call is reported and retried at the next
+/// tick.
+async fn produce_blocks(
+    chain: &Chain,
+    every: Option<Duration>,
+    beacon: Option<&bt_chain::beacon::TestBeacon>,
+) {
+    if every.is_none() && beacon.is_none() {
+        return std::future::pending().await;
+    }
+    let mut tick = tokio::time::interval(every.unwrap_or(Duration::from_millis(250)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = bt_chain::localnet::new_block(chain).await {
-            tracing::warn!(error = %e, "could not build a block");
+        if every.is_some() {
+            if let Err(e) = bt_chain::localnet::new_block(chain).await {
+                tracing::warn!(error = %e, "could not build a block");
+            }
+        }
+        if let Some(beacon) = beacon {
+            if let Err(e) = beacon.publish_due(chain).await {
+                tracing::warn!(error = %e, "could not publish the drand pulses due");
+            }
         }
     }
 }
