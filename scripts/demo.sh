@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh demo
-cargo build --release -p validator --locked
+cargo build --release -p bt-subnet-tweets --locked
 bin=target/release/validator
 echo "== the explorer: trunk build (release, offline) into dist/"
 trunk build

@@ -25,9 +25,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use subxt_signer::sr25519::Keypair;
 
-use crate::dendrite::{AxonTarget, Dendrite, DendriteConfig};
 use crate::state::{SentWeights, Source, StateFile, ValidatorState};
 use crate::task::{Task, Verdict};
+use bt_wire::dendrite::{AxonTarget, Dendrite, DendriteConfig};
 
 /// Everything `validator run` needs.
 #[derive(Debug, Clone)]

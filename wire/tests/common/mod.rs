@@ -1,13 +1,28 @@
-//! Helpers shared by the interop tests.
+//! Helpers shared by the wire's interop tests.
 #![allow(dead_code)]
-
-pub mod localnet;
 
 use std::net::TcpListener;
 
+use bt_wire::dendrite::AxonTarget;
+use bt_wire::synapse::Synapse;
+use serde::{Deserialize, Serialize};
 use subxt_signer::sr25519::Keypair;
-use validator::dendrite::AxonTarget;
-use validator::synapse::RecentTweetsSynapse;
+
+/// The synapse the Python peers serve: `class RecentTweetsSynapse(bt.Synapse): query: str;
+/// count: Optional[int] = None; response: Optional[Any] = None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecentTweetsSynapse {
+    pub query: String,
+    #[serde(default)]
+    pub count: Option<u32>,
+    #[serde(default)]
+    pub response: Option<serde_json::Value>,
+}
+
+impl Synapse for RecentTweetsSynapse {
+    const NAME: &'static str = "RecentTweetsSynapse";
+    const REQUIRED: &'static [(&'static str, &'static str)] = &[("query", "\"\"")];
+}
 
 /// A free loopback port.
 pub fn free_port() -> u16 {
@@ -38,7 +53,7 @@ pub async fn raw_call_with_timeout(
     nonce: i64,
     timeout: &str,
 ) -> (u16, String) {
-    use validator::synapse::{body_hash, input_obj_headers, signing_message};
+    use bt_wire::synapse::{body_hash, input_obj_headers, signing_message};
     let key = Keypair::from_secret_key([3; 32]).unwrap();
     let hotkey = bt_chain::AccountId32(key.public_key().0).to_string();
     let synapse = RecentTweetsSynapse {

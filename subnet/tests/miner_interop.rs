@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use bt_subnet_tweets::protocol::RecentTweetsSynapse;
+use bt_wire::dendrite::{AxonTarget, Dendrite, DendriteConfig};
 use subxt_signer::sr25519::Keypair;
-use validator::dendrite::{AxonTarget, Dendrite, DendriteConfig};
-use validator::synapse::RecentTweetsSynapse;
 
 mod common;
 use common::{free_port, now_ns, raw_call, raw_call_with_timeout};

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use bt_subnet_tweets::corpus::{self, Tweet};
+use bt_subnet_tweets::protocol::RecentTweetsSynapse;
+use bt_wire::axon::{Allowlist, Axon, Handler};
+use bt_wire::wallet::{self, Password, WalletArgs};
 use clap::{Parser, ValueEnum};
-use validator::axon::{Allowlist, Axon, Handler};
-use validator::corpus::{self, Tweet};
-use validator::synapse::RecentTweetsSynapse;
-use validator::wallet::{self, Password, WalletArgs};
 
 /// How the miner (mis)behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

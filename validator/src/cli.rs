@@ -1,10 +1,12 @@
-//! `validator`: the Bittensor subnet validator's command line.
+//! `validator`: the Bittensor subnet validator's command line. A subnet's binary calls
+//! [`main`] with its task (the reference subnet's is `bt-subnet-tweets`' `bin/validator.rs`).
 //!
 //! The offline subcommands expose the shared core's math on JSON (stdin → stdout); the
 //! networked ones (chain, miners, the validation loop) build on the `chain` crate.
 
-use validator::wallet::WalletArgs;
-use validator::{config, network, offline, run as run_loop, state, wallet};
+use crate::task::Task;
+use crate::wallet::WalletArgs;
+use crate::{config, network, offline, run as run_loop, state, wallet};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -126,7 +128,7 @@ struct RunArgs {
     max_rounds: Option<u64>,
 }
 
-fn run_validator(args: RunArgs) -> Result<()> {
+fn run_validator<T: Task>(args: RunArgs, make_task: impl FnOnce() -> Result<T>) -> Result<()> {
     let paths = args.wallet.paths();
     let hotkey = wallet::load_hotkey(&paths, &wallet::Password::default())?;
     let endpoint = bt_chain::resolve_endpoint(
@@ -166,10 +168,7 @@ fn run_validator(args: RunArgs) -> Result<()> {
         max_rounds: args.max_rounds,
         chain_timeout: std::time::Duration::from_secs(args.chain.timeout),
     };
-    let task = validator::task::TweetsTask::new(
-        bt_core::volume::VolumeWindow::new(360)?,
-        std::process::id().into(),
-    );
+    let task = make_task()?;
     runtime()?.block_on(run_loop::run(
         config,
         hotkey,
@@ -285,7 +284,7 @@ fn run_wallet(command: WalletCommand) -> Result<()> {
     Ok(())
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run<T: Task>(cli: Cli, make_task: impl FnOnce() -> Result<T>) -> Result<()> {
     match cli.command {
         Command::ProcessWeights { batch, chain_safe } => {
             let input = offline::read_stdin()?;
@@ -296,7 +295,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", offline::epoch(&input, trace)?);
         }
         Command::Wallet(command) => run_wallet(command)?,
-        Command::Run(args) => run_validator(*args)?,
+        Command::Run(args) => run_validator(*args, make_task)?,
         Command::State(command) => run_state(command)?,
         Command::Localnet(args) => runtime()?.block_on(network::localnet(args))?,
         Command::Metagraph {
@@ -321,7 +320,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn main() -> ExitCode {
+/// Runs the command line on this process's arguments; `validator run` scores miners with the
+/// task `make_task` builds.
+pub fn main<T: Task>(make_task: impl FnOnce() -> Result<T>) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -337,7 +338,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match run(cli) {
+    match run(cli, make_task) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
