@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use subxt_signer::sr25519;
 
+use crate::allowlist::Allowlist;
 use crate::synapse::{
     body_hash, signing_message, terminal_from_headers, terminal_headers, Envelope, Synapse,
     TerminalInfo, SDK_VERSION,
@@ -32,16 +33,6 @@ const MAX_TIMEOUT_IN_WINDOW_NS: i64 = 60_000_000_000;
 /// are forgotten: their old requests fail the window check anyway (for dendrites ≥ v7.2).
 const MAX_REMEMBERED_ENDPOINTS: usize = 100_000;
 
-/// Who may call: every hotkey, or a set (the metagraph's), refreshed by the owner.
-#[derive(Debug, Clone, Default)]
-pub enum Allowlist {
-    /// No blacklist.
-    #[default]
-    Everyone,
-    /// Only these SS58 hotkeys.
-    Only(std::collections::HashSet<String>),
-}
-
 /// What the handler returns: the answer, or an error status with a message.
 pub type HandlerResult<T> = Result<T, (u16, String)>;
 /// The miner's logic for one synapse type.
@@ -53,19 +44,25 @@ pub struct Axon<T: Synapse> {
     hotkey: String,
     uuid: String,
     handler: Handler<T>,
-    allow: RwLock<Allowlist>,
+    allow: Allowlist,
     nonces: Mutex<HashMap<String, i64>>,
     max_body_bytes: usize,
 }
 
 impl<T: Synapse> Axon<T> {
-    /// An axon for the hotkey `public`, answering `T` with `handler`.
-    pub fn new(public: [u8; 32], handler: Handler<T>, max_body_bytes: usize) -> Arc<Self> {
+    /// An axon for the hotkey `public`, answering `T` with `handler` for the callers `allow`
+    /// admits.
+    pub fn new(
+        public: [u8; 32],
+        handler: Handler<T>,
+        max_body_bytes: usize,
+        allow: Allowlist,
+    ) -> Arc<Self> {
         Arc::new(Self {
             hotkey: bt_chain::AccountId32(public).to_string(),
             uuid: uuid::Uuid::new_v4().to_string(),
             handler,
-            allow: RwLock::new(Allowlist::Everyone),
+            allow,
             nonces: Mutex::new(HashMap::new()),
             max_body_bytes,
         })
@@ -74,13 +71,6 @@ impl<T: Synapse> Axon<T> {
     /// The axon's hotkey (SS58).
     pub fn hotkey(&self) -> &str {
         &self.hotkey
-    }
-
-    /// Replaces who may call (e.g. after a metagraph sync).
-    pub fn set_allowlist(&self, allow: Allowlist) {
-        if let Ok(mut a) = self.allow.write() {
-            *a = allow;
-        }
     }
 
     /// The axum router: `POST /{SynapseName}` (any other name is a 404).
@@ -223,14 +213,7 @@ async fn serve<T: Synapse>(
     };
     // Blacklist, before verification (as the SDK orders them).
     let hotkey = dendrite.hotkey.clone().unwrap_or_default();
-    let allowed = match axon.allow.read() {
-        Ok(a) => match &*a {
-            Allowlist::Everyone => true,
-            Allowlist::Only(set) => set.contains(&hotkey),
-        },
-        Err(_) => false,
-    };
-    if !allowed {
+    if axon.allow.check_ss58(&hotkey).is_err() {
         return axon.error(
             403,
             "Forbidden. Key is blacklisted: Unrecognized hotkey.".into(),

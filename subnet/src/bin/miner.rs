@@ -1,7 +1,6 @@
 //! `miner`: the reference subnet's miner — an axon answering `RecentTweetsSynapse` from the
 //! synthetic corpus. Flags make it misbehave, for tests of the validator's scoring.
 
-use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use bt_subnet_tweets::corpus::{self, Tweet};
 use bt_subnet_tweets::protocol::RecentTweetsSynapse;
-use bt_wire::axon::{Allowlist, Axon, Handler};
+use bt_wire::allowlist::Allowlist;
+use bt_wire::axon::{Axon, Handler};
 use bt_wire::wallet::{self, Password, WalletArgs};
 use clap::{Parser, ValueEnum};
 
@@ -141,45 +141,27 @@ async fn main() -> Result<()> {
             Ok(req)
         })
     });
-    let axons: Vec<Arc<Axon<RecentTweetsSynapse>>> = (0..args.port_count.max(1))
-        .map(|_| Axon::new(hotkey.public_key().0, handler.clone(), 1 << 20))
-        .collect();
+    let allowlist = Allowlist::everyone();
     if !args.allow_non_registered {
         let (endpoint, netuid) = match (&args.chain_endpoint, args.netuid) {
             (Some(e), Some(n)) => (e.clone(), n),
             _ => anyhow::bail!("the blacklist needs the metagraph: pass --subtensor.chain_endpoint and --netuid, or --blacklist.allow_non_registered"),
         };
         let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30)).await?;
-        let allowlist = |mg: bt_core::metagraph::Metagraph| {
-            let set: HashSet<String> = mg
-                .neurons
-                .iter()
-                .map(|n| bt_chain::AccountId32(n.hotkey).to_string())
-                .collect();
-            Allowlist::Only(set)
-        };
-        let first = allowlist(bt_chain::metagraph::sync(&chain, netuid, None).await?);
-        for a in &axons {
-            a.set_allowlist(first.clone());
-        }
-        let axons = axons.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                match bt_chain::metagraph::sync(&chain, netuid, None).await {
-                    Ok(mg) => {
-                        let list = allowlist(mg);
-                        for a in &axons {
-                            a.set_allowlist(list.clone());
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "metagraph refresh failed; keeping the last allowlist")
-                    }
-                }
-            }
-        });
+        allowlist
+            .follow_metagraph(chain, netuid, Duration::from_secs(60))
+            .await?;
     }
+    let axons: Vec<Arc<Axon<RecentTweetsSynapse>>> = (0..args.port_count.max(1))
+        .map(|_| {
+            Axon::new(
+                hotkey.public_key().0,
+                handler.clone(),
+                1 << 20,
+                allowlist.clone(),
+            )
+        })
+        .collect();
     let mut servers = Vec::new();
     for (i, axon) in axons.iter().enumerate() {
         let app = match behaviour {
