@@ -6,7 +6,7 @@
 
 use crate::task::Task;
 use crate::wallet::WalletArgs;
-use crate::{config, network, offline, run as run_loop, state, wallet};
+use crate::{btauth, config, network, offline, run as run_loop, state, wallet};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -75,6 +75,10 @@ enum Command {
     /// Wallets in btcli's layout.
     #[command(subcommand)]
     Wallet(WalletCommand),
+    /// Sign or verify btauth/1 requests (SDK 11's hotkey-signed HTTP), for scripts and
+    /// debugging.
+    #[command(subcommand)]
+    Btauth(btauth::BtauthCommand),
     /// Recompute the subnet's last epoch locally (from the block before it) and print it next
     /// to the values the chain stored, marking every difference.
     Yuma {
@@ -126,6 +130,10 @@ struct RunArgs {
     /// Stop after this many rounds (default: run until SIGINT/SIGTERM).
     #[arg(long = "neuron.max_rounds")]
     max_rounds: Option<u64>,
+    /// The protocol the subnet's miners speak: synapse (SDK v9/v10 axons, most subnets today)
+    /// or btauth (SDK 11's hotkey-signed HTTP at the task's route).
+    #[arg(long, value_enum, env = "BT_WIRE", default_value_t = bt_wire::Protocol::Synapse)]
+    wire: bt_wire::Protocol,
 }
 
 fn run_validator<T: Task>(args: RunArgs, make_task: impl FnOnce() -> Result<T>) -> Result<()> {
@@ -167,8 +175,10 @@ fn run_validator<T: Task>(args: RunArgs, make_task: impl FnOnce() -> Result<T>) 
             .then(|| std::net::SocketAddr::from(([0, 0, 0, 0], args.metrics_port))),
         max_rounds: args.max_rounds,
         chain_timeout: std::time::Duration::from_secs(args.chain.timeout),
+        wire: args.wire,
     };
     let task = make_task()?;
+    tracing::info!(wire = %config.wire, "querying miners over {}", config.wire);
     runtime()?.block_on(run_loop::run(
         config,
         hotkey,
@@ -295,6 +305,7 @@ fn run<T: Task>(cli: Cli, make_task: impl FnOnce() -> Result<T>) -> Result<()> {
             println!("{}", offline::epoch(&input, trace)?);
         }
         Command::Wallet(command) => run_wallet(command)?,
+        Command::Btauth(command) => btauth::run(command)?,
         Command::Run(args) => run_validator(*args, make_task)?,
         Command::State(command) => run_state(command)?,
         Command::Localnet(args) => runtime()?.block_on(network::localnet(args))?,
@@ -342,7 +353,8 @@ pub fn main<T: Task>(make_task: impl FnOnce() -> Result<T>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            e.downcast_ref::<btauth::Refused>()
+                .map_or(ExitCode::FAILURE, |r| ExitCode::from(r.exit_code()))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The validator: the loop, its state, the [`task::Task`] a subnet implements, and the command
 //! line a subnet's `validator` binary runs. Wallets and the wire come from `bt-wire`.
 //! - [`cli`]: the `validator` command line, for a subnet's binary to run with its task;
+//! - [`btauth`]: `validator btauth sign|verify`;
 //! - [`config`]: `--config FILE` (TOML) as flags;
 //! - [`offline`]: the core's math on JSON (process-weights, epoch);
 //! - [`network`]: the chain subcommands (localnet, metagraph, yuma);
@@ -9,6 +10,7 @@
 //! - [`run`]: the validation loop (`validator run`);
 //! - [`wallet`]: `bt_wire::wallet`, re-exported for the chain subcommands' dev wallets.
 
+pub mod btauth;
 pub mod cli;
 pub mod config;
 pub mod network;

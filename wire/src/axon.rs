@@ -1,7 +1,13 @@
-//! The axon: a miner's HTTP server, speaking the SDK's wire format with v9's rules — the
-//! pipeline is name → headers → blacklist → verify (signature mandatory, nonce window and
-//! per-endpoint monotonic nonces) → body (size cap, body hash) → the handler → response.
-//! Each refusal carries the SDK's status code and message.
+//! The axon: a miner's HTTP server for one request type and one handler, over either
+//! [`Protocol`] (or both on one port).
+//!
+//! Synapse (v9/v10), with v9's rules — the pipeline is name → headers → blacklist → verify
+//! (signature mandatory, nonce window and per-endpoint monotonic nonces) → body (size cap, body
+//! hash) → the handler → response; each refusal carries the SDK's status code and message.
+//!
+//! btauth/1 — `POST {ROUTE}` behind the [`BtauthLayer`] (body cap, verification, the same
+//! blacklist, replay store) → the JSON body → the handler → the answer as JSON; refusals are
+//! `{"error", "message"}` with 401/403/413/422/429/503.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,13 +20,17 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use subxt_signer::sr25519;
 
 use crate::allowlist::Allowlist;
+use crate::btauth::server::{BtauthLayer, Verifier};
+use crate::btauth::{Caller, Policy};
 use crate::synapse::{
     body_hash, signing_message, terminal_from_headers, terminal_headers, Envelope, Synapse,
     TerminalInfo, SDK_VERSION,
 };
+use crate::Protocol;
 
 /// The nonce window's base (the SDK's 4 s, plus the request's timeout).
 const NONCE_WINDOW_NS: i64 = 4_000_000_000;
@@ -47,6 +57,7 @@ pub struct Axon<T: Synapse> {
     allow: Allowlist,
     nonces: Mutex<HashMap<String, i64>>,
     max_body_bytes: usize,
+    btauth: BtauthLayer,
 }
 
 impl<T: Synapse> Axon<T> {
@@ -58,13 +69,19 @@ impl<T: Synapse> Axon<T> {
         max_body_bytes: usize,
         allow: Allowlist,
     ) -> Arc<Self> {
+        let hotkey = bt_chain::AccountId32(public).to_string();
+        let btauth = Verifier::new(Policy::new(hotkey.clone()))
+            .allowlist(allow.clone())
+            .max_body_bytes(max_body_bytes)
+            .layer();
         Arc::new(Self {
-            hotkey: bt_chain::AccountId32(public).to_string(),
+            hotkey,
             uuid: uuid::Uuid::new_v4().to_string(),
             handler,
             allow,
             nonces: Mutex::new(HashMap::new()),
             max_body_bytes,
+            btauth,
         })
     }
 
@@ -73,11 +90,38 @@ impl<T: Synapse> Axon<T> {
         &self.hotkey
     }
 
-    /// The axum router: `POST /{SynapseName}` (any other name is a 404).
+    /// The Synapse router: `POST /{SynapseName}` (any other name is a 404).
     pub fn router(self: &Arc<Self>) -> axum::Router {
         axum::Router::new()
             .route("/{name}", axum::routing::post(serve::<T>).get(serve::<T>))
             .with_state(self.clone())
+    }
+
+    /// The btauth router: `POST {ROUTE}`, verified by one [`BtauthLayer`] (one replay store)
+    /// however many routers are made. Other routes are a 404 (and other methods a 405) before
+    /// any verification, so a caller on the wrong protocol is told so.
+    pub fn btauth_router(self: &Arc<Self>) -> axum::Router {
+        axum::Router::new()
+            .route(T::ROUTE, post(serve_json::<T>))
+            .route_layer(self.btauth.clone())
+            .with_state(self.clone())
+    }
+
+    /// The router for `protocols` (both on one port: btauth at its route, Synapse at the rest).
+    pub fn router_for(self: &Arc<Self>, protocols: &[Protocol]) -> axum::Router {
+        let mut router = axum::Router::new();
+        if protocols.contains(&Protocol::Btauth) {
+            router = router.merge(self.btauth_router());
+        }
+        if protocols.contains(&Protocol::Synapse) {
+            router = router.merge(self.router());
+        }
+        router
+    }
+
+    /// The btauth verifier (its policy, replay store and allowlist).
+    pub fn btauth_verifier(&self) -> &Verifier {
+        self.btauth.verifier()
     }
 
     fn error(
@@ -291,4 +335,44 @@ async fn serve<T: Synapse>(
         }
     }
     (StatusCode::OK, out_headers, axum::Json(response)).into_response()
+}
+
+/// A btauth request: the caller is authenticated (and admitted) by the layer; the body is the
+/// request's JSON.
+async fn serve_json<T: Synapse>(
+    State(axon): State<Arc<Axon<T>>>,
+    caller: Caller,
+    body: Bytes,
+) -> Response {
+    let json_error = |status: u16, message: String| {
+        (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            axum::Json(serde_json::json!({ "message": message })),
+        )
+            .into_response()
+    };
+    let request: T = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return json_error(
+                422,
+                format!("the body is not a {}: {}", T::NAME, json_problem(&e)),
+            )
+        }
+    };
+    tracing::debug!(caller = %caller.hotkey, uid = ?caller.uid, "btauth request");
+    match (axon.handler)(request).await {
+        Ok(answer) => (StatusCode::OK, axum::Json(answer)).into_response(),
+        Err((status, message)) => json_error(status, message),
+    }
+}
+
+/// serde_json's error category, without the input it quotes.
+fn json_problem(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "wrong fields or types",
+        serde_json::error::Category::Eof => "truncated JSON",
+    }
 }

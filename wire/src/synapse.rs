@@ -11,10 +11,15 @@ use sha3::{Digest, Sha3_256};
 /// time window, which is what a current dendrite must satisfy.
 pub const SDK_VERSION: i64 = 9_000_000;
 
-/// A subnet's request/response type, as the Python class declares it.
+/// A subnet's request/response type: the request the validator sends, which the miner returns
+/// with its answer filled in. On the Synapse protocol it travels as the Python class declares
+/// it; on btauth as a plain JSON body posted to [`Synapse::ROUTE`].
 pub trait Synapse: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
-    /// The Python class name: the URL path and the `name` field.
+    /// The Python class name: the URL path and the `name` field (Synapse protocol).
     const NAME: &'static str;
+    /// The route miners serve it at over btauth (`POST`, JSON in, JSON out), e.g.
+    /// `/recent_tweets`.
+    const ROUTE: &'static str;
     /// The fields the Python class declares without a default, each with the JSON of an empty
     /// value of its type (`""`, `0`, `[]`, `{}`, `false`): the SDK sends these as
     /// `bt_header_input_obj_*` so the axon can build the class from headers.
@@ -197,6 +202,7 @@ mod tests {
     }
     impl Synapse for Query {
         const NAME: &'static str = "Query";
+        const ROUTE: &'static str = "/query";
         const REQUIRED: &'static [(&'static str, &'static str)] = &[("query", "\"\"")];
     }
 
@@ -215,6 +221,7 @@ mod tests {
     }
     impl Synapse for Hashed {
         const NAME: &'static str = "Hashed";
+        const ROUTE: &'static str = "/hashed";
         const REQUIRED: &'static [(&'static str, &'static str)] = &[];
         fn hash_field_reprs(&self) -> Vec<String> {
             vec![self.a.clone(), "[1, 'y']".into()]

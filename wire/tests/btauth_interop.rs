@@ -3,7 +3,9 @@
 //! verify here and ours verify there; golden vectors made by the SDK with fixed keys and nonces,
 //! each field tampered in turn, refused with the same error on both sides (stale, future,
 //! replayed, wrong and missing receiver, ed25519, body and query changed after signing, and the
-//! order of the checks); and SS58 addresses accepted alike in all 16,384 formats.
+//! order of the checks); SS58 addresses accepted alike in all 16,384 formats; and our
+//! dendrite, in btauth mode, answered by a Python HTTP server that checks every request with
+//! the SDK's `verify`.
 
 use bt_wire::btauth::headers::RawHeaders;
 use bt_wire::btauth::nonce::{Limits, MemoryNonceStore};
@@ -12,7 +14,7 @@ use bt_wire::btauth::{self, AuthError, Scheme, Signer};
 use serde_json::{json, Value};
 
 mod common;
-use common::btauth_peer;
+use common::{btauth_peer, free_port, RecentTweetsSynapse};
 
 const SENDER: [u8; 32] = [1; 32];
 const SERVER: [u8; 32] = [2; 32];
@@ -519,4 +521,105 @@ fn every_ss58_format_is_accepted_or_refused_alike() {
         }
     }
     assert_eq!(accepted, 146);
+}
+
+/// A Python HTTP server whose every request goes through the SDK's `verify` (killed on drop).
+struct SdkServer {
+    child: std::process::Child,
+    hotkey: String,
+    port: u16,
+}
+
+impl Drop for SdkServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sdk_server() -> SdkServer {
+    use std::io::BufRead;
+    let port = free_port();
+    let mut child = std::process::Command::new(common::sdk11_python())
+        .arg(common::repo().join("tests/interop/btauth_peer.py"))
+        .args(["serve", &port.to_string(), &hex_seed(SERVER)])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("the server reports");
+    let v: Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("serve said {line:?}: {e}"));
+    SdkServer {
+        child,
+        hotkey: v["hotkey"].as_str().expect("hotkey").to_string(),
+        port,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_server_verifying_with_the_sdk_answers_our_dendrite() {
+    use bt_wire::dendrite::{AxonTarget, Dendrite, DendriteConfig};
+    let server = sdk_server();
+    assert_eq!(server.hotkey, sr(SERVER).hotkey());
+    let dendrite = Dendrite::new(
+        subxt_signer::sr25519::Keypair::from_secret_key(SENDER).unwrap(),
+        DendriteConfig {
+            timeout: std::time::Duration::from_secs(5),
+            protocol: bt_wire::Protocol::Btauth,
+            ..DendriteConfig::default()
+        },
+    )
+    .unwrap();
+    let target = AxonTarget {
+        uid: 7,
+        ip: "127.0.0.1".into(),
+        port: server.port,
+        hotkey: server.hotkey.clone(),
+    };
+    let query = RecentTweetsSynapse {
+        query: "\"bitcoin\"".into(),
+        count: Some(5),
+        response: None,
+    };
+    let reply = dendrite.call(&target, &query).await;
+    assert_eq!(reply.status, 200, "{}", reply.message);
+    let answer = reply.synapse.expect("an answer");
+    assert_eq!(answer.query, query.query);
+    let tweet = &answer.response.expect("a response")[0]["Tweet"];
+    assert_eq!(tweet["Text"], "about \"bitcoin\"");
+    assert_eq!(tweet["Count"], 5);
+    // The SDK saw our hotkey as the caller.
+    assert_eq!(tweet["Username"], sr(SENDER).hotkey());
+    // Back to back on pooled connections: every nonce fresh, none taken for a replay.
+    for _ in 0..20 {
+        let r = dendrite.call(&target, &query).await;
+        assert_eq!(r.status, 200, "{}", r.message);
+    }
+    // A fan-out: a request signed for another hotkey is refused by the SDK (401), a dead port
+    // is 503, each in the targets' order.
+    let other = AxonTarget {
+        uid: 8,
+        hotkey: sr(OTHER).hotkey().to_string(),
+        ..target.clone()
+    };
+    let dead = AxonTarget {
+        uid: 9,
+        port: free_port(),
+        ..target.clone()
+    };
+    let replies = dendrite
+        .forward(&[target.clone(), other, dead], &query)
+        .await;
+    let got: Vec<(u16, u16)> = replies.iter().map(|r| (r.uid, r.status)).collect();
+    assert_eq!(got, vec![(7, 200), (8, 401), (9, 503)]);
+    assert!(
+        replies[1].message.contains("different receiving hotkey"),
+        "{}",
+        replies[1].message
+    );
 }

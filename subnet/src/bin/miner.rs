@@ -1,5 +1,7 @@
 //! `miner`: the reference subnet's miner — an axon answering `RecentTweetsSynapse` from the
-//! synthetic corpus. Flags make it misbehave, for tests of the validator's scoring.
+//! synthetic corpus, over the Synapse protocol (`POST /RecentTweetsSynapse`), btauth
+//! (`POST /recent_tweets`) or both (`--wire`). Flags make it misbehave, for tests of the
+//! validator's scoring.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use bt_subnet_tweets::protocol::RecentTweetsSynapse;
 use bt_wire::allowlist::Allowlist;
 use bt_wire::axon::{Axon, Handler};
 use bt_wire::wallet::{self, Password, WalletArgs};
+use bt_wire::Protocol;
 use clap::{Parser, ValueEnum};
 
 /// How the miner (mis)behaves.
@@ -46,6 +49,10 @@ struct Args {
     /// from --axon.port: one process standing in for many miners in benchmarks.
     #[arg(long = "axon.port_count", default_value_t = 1)]
     port_count: u16,
+    /// The protocols served, comma-separated: synapse (SDK v9/v10), btauth (SDK 11), or both
+    /// (`synapse,btauth`) on the same port.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "synapse")]
+    wire: Vec<Protocol>,
     /// Accept callers that are not registered on the subnet (otherwise the metagraph decides).
     #[arg(long = "blacklist.allow_non_registered")]
     allow_non_registered: bool,
@@ -167,7 +174,7 @@ async fn main() -> Result<()> {
         let app = match behaviour {
             Behaviour::Garbage => axum::Router::new().fallback(|| async { "this is not json {" }),
             Behaviour::Huge => axum::Router::new().fallback(|| async { vec![b'['; 64 << 20] }),
-            _ => axon.router(),
+            _ => axon.router_for(&args.wire),
         };
         let addr = SocketAddr::new(args.ip, args.port.saturating_add(i as u16));
         let listener = tokio::net::TcpListener::bind(addr)
@@ -180,8 +187,13 @@ async fn main() -> Result<()> {
         }));
     }
     eprintln!(
-        "miner {} serving RecentTweetsSynapse on {}:{}{} ({:?})",
+        "miner {} serving RecentTweetsSynapse over {} on {}:{}{} ({:?})",
         axons[0].hotkey(),
+        args.wire
+            .iter()
+            .map(Protocol::to_string)
+            .collect::<Vec<_>>()
+            .join(" and "),
         args.ip,
         args.port,
         if axons.len() > 1 {

@@ -79,3 +79,42 @@ pub async fn raw_call_with_timeout(
         v["message"].as_str().unwrap_or_default().to_string(),
     )
 }
+
+/// The repository's root.
+pub fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `tests/interop/btauth_peer.py` (the SDK 11.3.0's `http_auth`, in .venv-sdk-11) with
+/// `args` and `input` on stdin; returns its JSON answer.
+pub fn btauth_peer(args: &[&str], input: &serde_json::Value) -> serde_json::Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let py = repo().join(".venv-sdk-11/bin/python");
+    assert!(
+        py.exists(),
+        "{} is missing: run scripts/setup.sh test",
+        py.display()
+    );
+    let mut child = Command::new(py)
+        .arg(repo().join("tests/interop/btauth_peer.py"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input.to_string().as_bytes())
+        .expect("python reads");
+    let out = child.wait_with_output().expect("python runs");
+    assert!(
+        out.status.success(),
+        "btauth_peer.py {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON from btauth_peer.py")
+}

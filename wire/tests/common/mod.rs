@@ -21,6 +21,7 @@ pub struct RecentTweetsSynapse {
 
 impl Synapse for RecentTweetsSynapse {
     const NAME: &'static str = "RecentTweetsSynapse";
+    const ROUTE: &'static str = "/recent_tweets";
     const REQUIRED: &'static [(&'static str, &'static str)] = &[("query", "\"\"")];
 }
 
