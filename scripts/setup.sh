@@ -46,9 +46,10 @@ echo "== python SDK venv .venv-sdk (bittensor 9.0.0: the weights oracle and wire
 scripts/python-env.sh weights
 
 if [ "$mode" = test ]; then
-  echo "== python SDK venvs .venv-sdk-chain (8.5.1rc10: reads the local chain) and .venv-sdk-current (10.2.0: wire peer)"
+  echo "== python SDK venvs .venv-sdk-chain (8.5.1rc10: reads the local chain), .venv-sdk-current (10.2.0: Synapse peer) and .venv-sdk-11 (11.3.0: btauth/1 peer)"
   scripts/python-env.sh chain
   scripts/python-env.sh current
+  scripts/python-env.sh sdk11
 
   echo "== chromium and chromedriver (Debian packages) for the explorer's browser test"
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then

@@ -24,6 +24,7 @@ use axum::routing::post;
 use subxt_signer::sr25519;
 
 use crate::allowlist::Allowlist;
+use crate::btauth::nonce::Limits;
 use crate::btauth::server::{BtauthLayer, Verifier};
 use crate::btauth::{Caller, Policy};
 use crate::synapse::{
@@ -60,27 +61,48 @@ pub struct Axon<T: Synapse> {
     btauth: BtauthLayer,
 }
 
+/// How an axon is set up.
+#[derive(Debug, Clone)]
+pub struct AxonConfig {
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// Who may call (403 for the others).
+    pub allowlist: Allowlist,
+    /// btauth's replay store: pairs held at most, and per hotkey (see [`Limits`]).
+    pub nonce_capacity: usize,
+    /// The same, per hotkey.
+    pub nonce_per_hotkey: usize,
+}
+
+impl Default for AxonConfig {
+    /// 1 MiB bodies, every caller admitted, the replay store's default limits.
+    fn default() -> Self {
+        let limits = Limits::default();
+        Self {
+            max_body_bytes: 1 << 20,
+            allowlist: Allowlist::everyone(),
+            nonce_capacity: limits.capacity,
+            nonce_per_hotkey: limits.per_hotkey,
+        }
+    }
+}
+
 impl<T: Synapse> Axon<T> {
-    /// An axon for the hotkey `public`, answering `T` with `handler` for the callers `allow`
-    /// admits.
-    pub fn new(
-        public: [u8; 32],
-        handler: Handler<T>,
-        max_body_bytes: usize,
-        allow: Allowlist,
-    ) -> Arc<Self> {
+    /// An axon for the hotkey `public`, answering `T` with `handler`.
+    pub fn new(public: [u8; 32], handler: Handler<T>, config: AxonConfig) -> Arc<Self> {
         let hotkey = bt_chain::AccountId32(public).to_string();
         let btauth = Verifier::new(Policy::new(hotkey.clone()))
-            .allowlist(allow.clone())
-            .max_body_bytes(max_body_bytes)
+            .memory_limits(config.nonce_capacity, config.nonce_per_hotkey)
+            .allowlist(config.allowlist.clone())
+            .max_body_bytes(config.max_body_bytes)
             .layer();
         Arc::new(Self {
             hotkey,
             uuid: uuid::Uuid::new_v4().to_string(),
             handler,
-            allow,
+            allow: config.allowlist,
             nonces: Mutex::new(HashMap::new()),
-            max_body_bytes,
+            max_body_bytes: config.max_body_bytes,
             btauth,
         })
     }

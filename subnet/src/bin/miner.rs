@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use bt_subnet_tweets::corpus::{self, Tweet};
 use bt_subnet_tweets::protocol::RecentTweetsSynapse;
 use bt_wire::allowlist::Allowlist;
-use bt_wire::axon::{Axon, Handler};
+use bt_wire::axon::{Axon, AxonConfig, Handler};
 use bt_wire::wallet::{self, Password, WalletArgs};
 use bt_wire::Protocol;
 use clap::{Parser, ValueEnum};
@@ -53,6 +53,13 @@ struct Args {
     /// (`synapse,btauth`) on the same port.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "synapse")]
     wire: Vec<Protocol>,
+    /// btauth's replay store: (hotkey, nonce) pairs held at most in the freshness window
+    /// (≈ 64 bytes each); when full, new requests get 503.
+    #[arg(long = "btauth.nonce_capacity", default_value_t = 200_000)]
+    nonce_capacity: usize,
+    /// The same for one hotkey; over it, its requests get 429.
+    #[arg(long = "btauth.nonce_per_hotkey", default_value_t = 20_000)]
+    nonce_per_hotkey: usize,
     /// Accept callers that are not registered on the subnet (otherwise the metagraph decides).
     #[arg(long = "blacklist.allow_non_registered")]
     allow_non_registered: bool,
@@ -164,8 +171,12 @@ async fn main() -> Result<()> {
             Axon::new(
                 hotkey.public_key().0,
                 handler.clone(),
-                1 << 20,
-                allowlist.clone(),
+                AxonConfig {
+                    allowlist: allowlist.clone(),
+                    nonce_capacity: args.nonce_capacity,
+                    nonce_per_hotkey: args.nonce_per_hotkey,
+                    ..AxonConfig::default()
+                },
             )
         })
         .collect();

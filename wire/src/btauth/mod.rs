@@ -114,9 +114,7 @@ pub fn payload(
     out.push('\n');
     out.push_str(target);
     out.push('\n');
-    for byte in Sha256::digest(body) {
-        let _ = write!(out, "{byte:02x}");
-    }
+    out.push_str(&hex::encode(Sha256::digest(body)));
     let _ = write!(out, "\n{nonce_ns}\n{sender}\n");
     // The SDK writes `receiver or "-"`: an empty receiver is unbound too.
     out.push_str(receiver.filter(|r| !r.is_empty()).unwrap_or("-"));

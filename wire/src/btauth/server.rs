@@ -139,6 +139,19 @@ impl Verifier<MemoryNonceStore> {
     }
 }
 
+impl Verifier<MemoryNonceStore> {
+    /// Bounds the in-memory store: `capacity` pairs, `per_hotkey` for one hotkey (kept for the
+    /// policy's window).
+    pub fn memory_limits(mut self, capacity: usize, per_hotkey: usize) -> Self {
+        self.store = MemoryNonceStore::new(Limits {
+            retention: self.policy.window(),
+            capacity,
+            per_hotkey,
+        });
+        self
+    }
+}
+
 impl<S: NonceStore> Verifier<S> {
     /// A verifier with `store` (refused when it forgets sooner than the policy's window).
     pub fn with_store(policy: Policy, store: S) -> Result<Self, RetentionTooShort> {
