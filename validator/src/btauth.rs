@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use bt_wire::btauth::headers::RawHeaders;
-use bt_wire::btauth::verify::{authenticate, now_ns, Policy};
+use bt_wire::btauth::now_ns;
+use bt_wire::btauth::verify::{authenticate, Policy};
 use bt_wire::btauth::{AuthError, Signer};
 use bt_wire::wallet::{self, Password, WalletArgs};
 

@@ -80,7 +80,8 @@ impl SignExt for reqwest::RequestBuilder {
 mod tests {
     use super::*;
     use crate::btauth::headers::RawHeaders;
-    use crate::btauth::verify::{authenticate, now_ns, Policy};
+    use crate::btauth::now_ns;
+    use crate::btauth::verify::{authenticate, Policy};
 
     #[test]
     fn a_signed_reqwest_request_verifies() {

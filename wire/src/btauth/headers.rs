@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::{
+use super::protocol::{
     AuthError, Malformed, Scheme, HEADER_CRYPTO, HEADER_HOTKEY, HEADER_NONCE, HEADER_RECEIVER,
     HEADER_SIGNATURE, HEADER_VERSION,
 };

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{DEFAULT_ALLOWED_SKEW, DEFAULT_MAX_AGE};
+use super::protocol::{DEFAULT_ALLOWED_SKEW, DEFAULT_MAX_AGE};
 
 /// Why a store could not record a pair. The request is refused: accepting it without
 /// remembering its nonce would open a replay.

@@ -38,8 +38,8 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::headers::RawHeaders;
 use super::nonce::{Limits, MemoryNonceStore, NonceStore, StoreError};
-use super::verify::{authenticate, check_store, now_ns, Policy, RetentionTooShort, VerifyError};
-use super::{AuthError, Caller};
+use super::protocol::{now_ns, AuthError, Caller};
+use super::verify::{authenticate, check_store, Policy, RetentionTooShort, VerifyError};
 use crate::allowlist::Allowlist;
 
 /// Bodies larger than this are refused unless the verifier says otherwise.

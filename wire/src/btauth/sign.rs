@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use super::{
+use super::protocol::{
     payload, Scheme, HEADER_CRYPTO, HEADER_HOTKEY, HEADER_NONCE, HEADER_RECEIVER, HEADER_SIGNATURE,
     HEADER_VERSION, VERSION,
 };
@@ -75,7 +75,7 @@ impl Signer {
 
     /// The next nonce: the wall clock in ns, strictly above the last one this signer used.
     pub fn next_nonce(&self) -> i64 {
-        let now = super::verify::now_ns().clamp(0, i128::from(i64::MAX)) as i64;
+        let now = super::protocol::now_ns().clamp(0, i128::from(i64::MAX)) as i64;
         let mut last = self.last_nonce.load(Ordering::Relaxed);
         loop {
             let next = now.max(last.saturating_add(1));

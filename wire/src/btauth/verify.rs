@@ -3,12 +3,13 @@
 //! four, which need no state; [`Authenticated::check_replay`] the fifth, against a
 //! [`NonceStore`]; [`verify`] both.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::headers::{parse_crypto, parse_nonce, parse_signature, RawHeaders};
 use super::nonce::{NonceStore, StoreError};
-use super::{
-    payload, AuthError, Caller, Malformed, Scheme, DEFAULT_ALLOWED_SKEW, DEFAULT_MAX_AGE, VERSION,
+use super::protocol::{
+    now_ns, payload, AuthError, Caller, Malformed, Scheme, DEFAULT_ALLOWED_SKEW, DEFAULT_MAX_AGE,
+    VERSION,
 };
 use crate::ss58;
 
@@ -78,14 +79,6 @@ impl Authenticated {
             Err(AuthError::Replayed.into())
         }
     }
-}
-
-/// The wall clock in ns (the clock nonces are compared with).
-pub fn now_ns() -> i128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i128)
-        .unwrap_or(0)
 }
 
 /// Steps 1–4: header shape, receiver binding, freshness at `now_ns`, then the signature over
@@ -277,7 +270,9 @@ mod tests {
             }
             check(&p, b"{}", "/q?x=1", &policy).map(|_| ())
         };
-        use super::super::{HEADER_NONCE, HEADER_RECEIVER, HEADER_SIGNATURE, HEADER_VERSION};
+        use super::super::protocol::{
+            HEADER_NONCE, HEADER_RECEIVER, HEADER_SIGNATURE, HEADER_VERSION,
+        };
         let m = |x| Err(AuthError::Malformed(x));
         assert_eq!(with(HEADER_VERSION, Some("2")), m(Malformed::Version));
         assert_eq!(with(HEADER_NONCE, Some("soon")), m(Malformed::Nonce));
@@ -346,7 +341,7 @@ mod tests {
         // The same signature declared as sr25519 does not verify: never try both.
         let as_sr: Vec<(&str, String)> = pairs
             .iter()
-            .filter(|(k, _)| *k != super::super::HEADER_CRYPTO)
+            .filter(|(k, _)| *k != super::super::protocol::HEADER_CRYPTO)
             .cloned()
             .collect();
         assert_eq!(
@@ -375,7 +370,7 @@ mod tests {
         let forged: Vec<(&str, String)> = pairs
             .iter()
             .map(|(k, v)| {
-                if *k == super::super::HEADER_SIGNATURE {
+                if *k == super::super::protocol::HEADER_SIGNATURE {
                     (*k, format!("0x{}", "11".repeat(64)))
                 } else {
                     (*k, v.clone())
