@@ -57,7 +57,7 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
     }
 
     let mg = metagraph(&endpoint, &netuid);
-    let tempo = mg["hyperparams"]["tempo"].as_u64().unwrap();
+    let tempo = mg["hyperparameters"]["tempo"].as_u64().unwrap();
     let log = |i: usize| std::fs::read_to_string(dirs[i].with_extension("log")).unwrap_or_default();
     assert!(
         mg["block"].as_u64().unwrap() >= 2 * tempo + 12,

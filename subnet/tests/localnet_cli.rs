@@ -73,7 +73,7 @@ fn localnet_then_metagraph_then_clean_stop() {
     );
     let mg: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metagraph JSON");
     assert_eq!(mg["neurons"].as_array().map(Vec::len), Some(1 + 2 + 3));
-    assert_eq!(mg["hyperparams"]["tempo"], 10);
+    assert_eq!(mg["hyperparameters"]["tempo"], 10);
 
     let table = metagraph(&["--subtensor.chain_endpoint", &endpoint, "--netuid", &netuid]);
     let text = String::from_utf8_lossy(&table.stdout);
