@@ -8,7 +8,7 @@ rounds=${1:-20}
 count=256
 delay_ms=100
 scripts/python-env.sh weights
-cargo build --release --locked -p validator --bin validator --bin miner --example forward_bench
+cargo build --release --locked -p bt-subnet-tweets --bin validator --bin miner --example forward_bench
 work=$(mktemp -d)
 trap 'kill $miner 2>/dev/null || true; rm -rf "$work"' EXIT
 target/release/validator wallet create --wallet.path "$work" --wallet.name m --wallet.hotkey h > "$work/made.json"

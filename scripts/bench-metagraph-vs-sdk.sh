@@ -10,7 +10,7 @@ runs=${1:-20}
 scripts/python-env.sh current
 scripts/python-env.sh next
 [ -x node_modules/.bin/chopsticks ] || npm ci --no-audit --no-fund --loglevel=error
-cargo build --release --locked -p validator -p bt-chain --example sync_timing
+cargo build --release --locked -p bt-subnet-tweets -p bt-chain --example sync_timing
 
 json=$(mktemp)
 target/release/validator localnet --port 0 --miners 253 --validator-stakes 1000,400 > "$json" 2>/dev/null &

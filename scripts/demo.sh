@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
 scripts/setup.sh chain
-cargo build --release -p validator --locked
+cargo build --release -p bt-subnet-tweets --locked
 bin=target/release/validator
 
 echo "== scores -> weights (examples/weights-request.json)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the shared core and the validator's parsers (state file, synapse bodies and headers)
+# Fuzzes the shared core and the parsers (state file, synapse bodies and headers, btauth/1)
 # with cargo-fuzz (libFuzzer): no input may make them panic.
-# Usage: scripts/fuzz.sh [process_weights|epoch|state_decode|synapse_parse|all] [seconds per target, default 60]
+# Usage: scripts/fuzz.sh [process_weights|epoch|state_decode|synapse_parse|btauth_verify|all] [seconds per target, default 60]
 # The project's toolchain is stable; cargo-fuzz needs -Z flags, which RUSTC_BOOTSTRAP=1 unlocks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ seconds="${2:-60}"
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz@0.13.1
 fi
-targets=(process_weights epoch state_decode synapse_parse)
+targets=(process_weights epoch state_decode synapse_parse btauth_verify)
 [ "$target" = all ] || targets=("$target")
 for t in "${targets[@]}"; do
   echo "== fuzzing $t for ${seconds}s"

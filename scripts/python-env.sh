@@ -3,11 +3,12 @@
 #   scripts/python-env.sh          .venv-sdk        bittensor 9.0.0   (scripts/requirements-sdk.lock)
 #                                  the oracle for weight processing and the interop peer
 #   scripts/python-env.sh current  .venv-sdk-current bittensor 10.2.0 (scripts/requirements-sdk-current.lock)
-#                                  the v10 SDK: the local chain's reader and writer (metagraph,
-#                                  set_weights, commit/reveal) and a wire peer (its axon)
+#                                  the last SDK with Axon/Dendrite: the local chain's reader and
+#                                  writer (metagraph, set_weights, commit/reveal), a wire peer
 #   scripts/python-env.sh next     .venv-sdk-11     bittensor 11.3.0 (scripts/requirements-sdk-11.lock)
 #                                  the newest SDK: reads the local chain (metagraph, neurons,
-#                                  weights); its wire layer is btauth/1 (bittensor.http_auth)
+#                                  weights) and btauth/1 (`bittensor.http_auth`), the peer of the
+#                                  btauth interop tests and benchmark
 # Idempotent: skips the install when the lock has not changed since last time.
 #
 # Why these pins: the default async-substrate-interface 2.x ships `cyscale`, which clashes

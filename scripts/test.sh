@@ -27,5 +27,5 @@ echo "== core build for wasm32-unknown-unknown (no_std + alloc)"
 cargo build -p bt-core --target wasm32-unknown-unknown --locked
 
 echo "== differential test: validator process-weights vs the Python SDK"
-cargo build --release -p validator --locked
+cargo build --release -p bt-subnet-tweets --locked
 .venv-sdk/bin/python tests/differential/weights_vs_sdk.py --bin target/release/validator --cases 3000

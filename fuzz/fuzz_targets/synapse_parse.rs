@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use validator::synapse::{terminal_from_headers, Envelope, RecentTweetsSynapse};
+use bt_subnet_tweets::protocol::RecentTweetsSynapse;
+use bt_wire::synapse::{terminal_from_headers, Envelope};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(envelope) = serde_json::from_slice::<Envelope<RecentTweetsSynapse>>(data) {

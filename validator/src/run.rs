@@ -25,9 +25,10 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use subxt_signer::sr25519::Keypair;
 
-use crate::dendrite::{AxonTarget, Dendrite, DendriteConfig};
 use crate::state::{SentWeights, Source, StateFile, ValidatorState};
 use crate::task::{Task, Verdict};
+use bt_wire::dendrite::{AxonTarget, Dendrite, DendriteConfig};
+use bt_wire::Protocol;
 
 /// Everything `validator run` needs.
 #[derive(Debug, Clone)]
@@ -56,6 +57,8 @@ pub struct RunConfig {
     pub max_rounds: Option<u64>,
     /// Deadline for chain requests.
     pub chain_timeout: Duration,
+    /// The protocol the subnet's miners speak.
+    pub wire: Protocol,
 }
 
 /// Labels for per-status response counts.
@@ -197,6 +200,7 @@ pub async fn run<T: Task>(
         hotkey.clone(),
         DendriteConfig {
             timeout: config.timeout,
+            protocol: config.wire,
             ..DendriteConfig::default()
         },
     )?;

@@ -8,12 +8,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use bt_wire::dendrite::{AxonTarget, Dendrite, DendriteConfig};
 use subxt_signer::sr25519::Keypair;
-use validator::dendrite::{AxonTarget, Dendrite, DendriteConfig};
-use validator::synapse::RecentTweetsSynapse;
 
 mod common;
-use common::{free_port, now_ns, raw_call};
+use common::{free_port, now_ns, raw_call, RecentTweetsSynapse};
 
 struct Peer {
     child: Child,

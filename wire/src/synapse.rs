@@ -1,6 +1,6 @@
 //! The Bittensor synapse on the wire (SDK v9/v10): the JSON body (base fields, the two
 //! terminal infos, then the subnet's own fields), the `bt_header_*` headers, the body hash and
-//! the message a dendrite signs. Both our dendrite and our miner's axon use this module.
+//! the message a dendrite signs. Both the dendrite and the axon use this module.
 
 use base64::Engine;
 use serde::de::DeserializeOwned;
@@ -11,10 +11,15 @@ use sha3::{Digest, Sha3_256};
 /// time window, which is what a current dendrite must satisfy.
 pub const SDK_VERSION: i64 = 9_000_000;
 
-/// A subnet's request/response type, as the Python class declares it.
+/// A subnet's request/response type: the request the validator sends, which the miner returns
+/// with its answer filled in. On the Synapse protocol it travels as the Python class declares
+/// it; on btauth as a plain JSON body posted to [`Synapse::ROUTE`].
 pub trait Synapse: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
-    /// The Python class name: the URL path and the `name` field.
+    /// The Python class name: the URL path and the `name` field (Synapse protocol).
     const NAME: &'static str;
+    /// The route miners serve it at over btauth (`POST`, JSON in, JSON out), e.g.
+    /// `/recent_tweets`.
+    const ROUTE: &'static str;
     /// The fields the Python class declares without a default, each with the JSON of an empty
     /// value of its type (`""`, `0`, `[]`, `{}`, `false`): the SDK sends these as
     /// `bt_header_input_obj_*` so the axon can build the class from headers.
@@ -181,32 +186,30 @@ pub fn terminal_from_headers(prefix: &str, get: impl Fn(&str) -> Option<String>)
     }
 }
 
-/// The reference subnet's request: recent tweets matching a query (masa's synapse).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RecentTweetsSynapse {
-    /// The search query.
-    pub query: String,
-    /// How many tweets to return (the miner's default when absent).
-    #[serde(default)]
-    pub count: Option<u32>,
-    /// The miner's answer: a list of `{"Tweet": {…}}`.
-    #[serde(default)]
-    pub response: Option<serde_json::Value>,
-}
-
-impl Synapse for RecentTweetsSynapse {
-    const NAME: &'static str = "RecentTweetsSynapse";
-    const REQUIRED: &'static [(&'static str, &'static str)] = &[("query", "\"\"")];
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A synapse like `class Query(bt.Synapse): query: str; count: Optional[int] = None;
+    /// response: Optional[Any] = None`.
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+    struct Query {
+        query: String,
+        #[serde(default)]
+        count: Option<u32>,
+        #[serde(default)]
+        response: Option<serde_json::Value>,
+    }
+    impl Synapse for Query {
+        const NAME: &'static str = "Query";
+        const ROUTE: &'static str = "/query";
+        const REQUIRED: &'static [(&'static str, &'static str)] = &[("query", "\"\"")];
+    }
+
     #[test]
     fn body_hash_without_fields_is_sha3_of_nothing() {
         assert_eq!(
-            body_hash(&RecentTweetsSynapse::default()),
+            body_hash(&Query::default()),
             "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a"
         );
     }
@@ -218,6 +221,7 @@ mod tests {
     }
     impl Synapse for Hashed {
         const NAME: &'static str = "Hashed";
+        const ROUTE: &'static str = "/hashed";
         const REQUIRED: &'static [(&'static str, &'static str)] = &[];
         fn hash_field_reprs(&self) -> Vec<String> {
             vec![self.a.clone(), "[1, 'y']".into()]
@@ -237,7 +241,7 @@ mod tests {
     #[test]
     fn headers_and_body_round_trip() {
         assert_eq!(
-            input_obj_headers::<RecentTweetsSynapse>(),
+            input_obj_headers::<Query>(),
             vec![("bt_header_input_obj_query".to_string(), "IiI=".to_string())]
         );
         let t = TerminalInfo {
@@ -252,10 +256,10 @@ mod tests {
         });
         assert_eq!(back, t);
         // Bodies from the SDK carry ints as strings at times, and nulls everywhere.
-        let json = r#"{"name":"RecentTweetsSynapse","timeout":12,"total_size":"3043","header_size":0,
+        let json = r#"{"name":"Query","timeout":12,"total_size":"3043","header_size":0,
             "dendrite":{"status_code":null,"ip":"1.2.3.4","port":null,"version":"10002000","nonce":1795553193744736714},
             "axon":{"status_code":200,"port":"8901"},"computed_body_hash":"","query":"bitcoin","count":null,"response":null}"#;
-        let e: Envelope<RecentTweetsSynapse> = serde_json::from_str(json).unwrap();
+        let e: Envelope<Query> = serde_json::from_str(json).unwrap();
         assert_eq!(e.body.query, "bitcoin");
         assert_eq!(e.dendrite.as_ref().unwrap().version, Some(10_002_000));
         assert_eq!(e.axon.as_ref().unwrap().port, Some(8901));

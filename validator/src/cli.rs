@@ -1,10 +1,12 @@
-//! `validator`: the Bittensor subnet validator's command line.
+//! `validator`: the Bittensor subnet validator's command line. A subnet's binary calls
+//! [`main`] with its task (the reference subnet's is `bt-subnet-tweets`' `bin/validator.rs`).
 //!
 //! The offline subcommands expose the shared core's math on JSON (stdin → stdout); the
 //! networked ones (chain, miners, the validation loop) build on the `chain` crate.
 
-use validator::wallet::WalletArgs;
-use validator::{config, network, offline, run as run_loop, state, wallet};
+use crate::task::Task;
+use crate::wallet::WalletArgs;
+use crate::{btauth, config, network, offline, run as run_loop, state, wallet};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -73,6 +75,10 @@ enum Command {
     /// Wallets in btcli's layout.
     #[command(subcommand)]
     Wallet(WalletCommand),
+    /// Sign or verify btauth/1 requests (SDK 11's hotkey-signed HTTP), for scripts and
+    /// debugging.
+    #[command(subcommand)]
+    Btauth(btauth::BtauthCommand),
     /// Recompute the subnet's last epoch locally (from the block before it) and print it next
     /// to the values the chain stored, marking every difference; exits non-zero on one.
     Yuma {
@@ -127,9 +133,13 @@ struct RunArgs {
     /// Stop after this many rounds (default: run until SIGINT/SIGTERM).
     #[arg(long = "neuron.max_rounds")]
     max_rounds: Option<u64>,
+    /// The protocol the subnet's miners speak: synapse (SDK v9/v10 axons, most subnets today)
+    /// or btauth (SDK 11's hotkey-signed HTTP at the task's route).
+    #[arg(long, value_enum, env = "BT_WIRE", default_value_t = bt_wire::Protocol::Synapse)]
+    wire: bt_wire::Protocol,
 }
 
-fn run_validator(args: RunArgs) -> Result<()> {
+fn run_validator<T: Task>(args: RunArgs, make_task: impl FnOnce() -> Result<T>) -> Result<()> {
     let paths = args.wallet.paths();
     let hotkey = wallet::load_hotkey(&paths, &wallet::Password::default())?;
     let endpoint = bt_chain::resolve_endpoint(
@@ -168,11 +178,10 @@ fn run_validator(args: RunArgs) -> Result<()> {
             .then(|| std::net::SocketAddr::from(([0, 0, 0, 0], args.metrics_port))),
         max_rounds: args.max_rounds,
         chain_timeout: std::time::Duration::from_secs(args.chain.timeout),
+        wire: args.wire,
     };
-    let task = validator::task::TweetsTask::new(
-        bt_core::volume::VolumeWindow::new(360)?,
-        std::process::id().into(),
-    );
+    let task = make_task()?;
+    tracing::info!(wire = %config.wire, "querying miners over {}", config.wire);
     runtime()?.block_on(run_loop::run(
         config,
         hotkey,
@@ -288,7 +297,7 @@ fn run_wallet(command: WalletCommand) -> Result<()> {
     Ok(())
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run<T: Task>(cli: Cli, make_task: impl FnOnce() -> Result<T>) -> Result<()> {
     match cli.command {
         Command::ProcessWeights { batch, chain_safe } => {
             let input = offline::read_stdin()?;
@@ -299,7 +308,8 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", offline::epoch(&input, trace)?);
         }
         Command::Wallet(command) => run_wallet(command)?,
-        Command::Run(args) => run_validator(*args)?,
+        Command::Btauth(command) => btauth::run(command)?,
+        Command::Run(args) => run_validator(*args, make_task)?,
         Command::State(command) => run_state(command)?,
         Command::Localnet(args) => runtime()?.block_on(network::localnet(args))?,
         Command::Metagraph {
@@ -325,7 +335,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn main() -> ExitCode {
+/// Runs the command line on this process's arguments; `validator run` scores miners with the
+/// task `make_task` builds.
+pub fn main<T: Task>(make_task: impl FnOnce() -> Result<T>) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -341,11 +353,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match run(cli) {
+    match run(cli, make_task) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            e.downcast_ref::<btauth::Refused>()
+                .map_or(ExitCode::FAILURE, |r| ExitCode::from(r.exit_code()))
         }
     }
 }

@@ -1,25 +1,37 @@
-//! The axon: a miner's HTTP server, speaking the SDK's wire format with v9's rules — the
-//! pipeline is name → headers → blacklist → verify (signature mandatory, nonce window and
-//! per-endpoint monotonic nonces) → body (size cap, body hash) → the handler → response.
-//! Each refusal carries the SDK's status code and message.
+//! The axon: a miner's HTTP server for one request type and one handler, over either
+//! [`Protocol`] (or both on one port).
+//!
+//! Synapse (v9/v10), with v9's rules — the pipeline is name → headers → blacklist → verify
+//! (signature mandatory, nonce window and per-endpoint monotonic nonces) → body (size cap, body
+//! hash) → the handler → response; each refusal carries the SDK's status code and message.
+//!
+//! btauth/1 — `POST {ROUTE}` behind the [`BtauthLayer`] (body cap, verification, the same
+//! blacklist, replay store) → the JSON body → the handler → the answer as JSON; refusals are
+//! `{"error", "message"}` with 401/403/413/422/429/503.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use subxt_signer::sr25519;
 
+use crate::allowlist::Allowlist;
+use crate::btauth::nonce::Limits;
+use crate::btauth::server::{BtauthLayer, Verifier};
+use crate::btauth::{Caller, Policy};
 use crate::synapse::{
     body_hash, signing_message, terminal_from_headers, terminal_headers, Envelope, Synapse,
     TerminalInfo, SDK_VERSION,
 };
+use crate::Protocol;
 
 /// The nonce window's base (the SDK's 4 s, plus the request's timeout).
 const NONCE_WINDOW_NS: i64 = 4_000_000_000;
@@ -32,16 +44,6 @@ const MAX_TIMEOUT_IN_WINDOW_NS: i64 = 60_000_000_000;
 /// are forgotten: their old requests fail the window check anyway (for dendrites ≥ v7.2).
 const MAX_REMEMBERED_ENDPOINTS: usize = 100_000;
 
-/// Who may call: every hotkey, or a set (the metagraph's), refreshed by the owner.
-#[derive(Debug, Clone, Default)]
-pub enum Allowlist {
-    /// No blacklist.
-    #[default]
-    Everyone,
-    /// Only these SS58 hotkeys.
-    Only(std::collections::HashSet<String>),
-}
-
 /// What the handler returns: the answer, or an error status with a message.
 pub type HandlerResult<T> = Result<T, (u16, String)>;
 /// The miner's logic for one synapse type.
@@ -53,21 +55,55 @@ pub struct Axon<T: Synapse> {
     hotkey: String,
     uuid: String,
     handler: Handler<T>,
-    allow: RwLock<Allowlist>,
+    allow: Allowlist,
     nonces: Mutex<HashMap<String, i64>>,
     max_body_bytes: usize,
+    btauth: BtauthLayer,
+}
+
+/// How an axon is set up.
+#[derive(Debug, Clone)]
+pub struct AxonConfig {
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// Who may call (403 for the others).
+    pub allowlist: Allowlist,
+    /// btauth's replay store: pairs held at most, and per hotkey (see [`Limits`]).
+    pub nonce_capacity: usize,
+    /// The same, per hotkey.
+    pub nonce_per_hotkey: usize,
+}
+
+impl Default for AxonConfig {
+    /// 1 MiB bodies, every caller admitted, the replay store's default limits.
+    fn default() -> Self {
+        let limits = Limits::default();
+        Self {
+            max_body_bytes: 1 << 20,
+            allowlist: Allowlist::everyone(),
+            nonce_capacity: limits.capacity,
+            nonce_per_hotkey: limits.per_hotkey,
+        }
+    }
 }
 
 impl<T: Synapse> Axon<T> {
     /// An axon for the hotkey `public`, answering `T` with `handler`.
-    pub fn new(public: [u8; 32], handler: Handler<T>, max_body_bytes: usize) -> Arc<Self> {
+    pub fn new(public: [u8; 32], handler: Handler<T>, config: AxonConfig) -> Arc<Self> {
+        let hotkey = bt_chain::AccountId32(public).to_string();
+        let btauth = Verifier::new(Policy::new(hotkey.clone()))
+            .memory_limits(config.nonce_capacity, config.nonce_per_hotkey)
+            .allowlist(config.allowlist.clone())
+            .max_body_bytes(config.max_body_bytes)
+            .layer();
         Arc::new(Self {
-            hotkey: bt_chain::AccountId32(public).to_string(),
+            hotkey,
             uuid: uuid::Uuid::new_v4().to_string(),
             handler,
-            allow: RwLock::new(Allowlist::Everyone),
+            allow: config.allowlist,
             nonces: Mutex::new(HashMap::new()),
-            max_body_bytes,
+            max_body_bytes: config.max_body_bytes,
+            btauth,
         })
     }
 
@@ -76,18 +112,38 @@ impl<T: Synapse> Axon<T> {
         &self.hotkey
     }
 
-    /// Replaces who may call (e.g. after a metagraph sync).
-    pub fn set_allowlist(&self, allow: Allowlist) {
-        if let Ok(mut a) = self.allow.write() {
-            *a = allow;
-        }
-    }
-
-    /// The axum router: `POST /{SynapseName}` (any other name is a 404).
+    /// The Synapse router: `POST /{SynapseName}` (any other name is a 404).
     pub fn router(self: &Arc<Self>) -> axum::Router {
         axum::Router::new()
             .route("/{name}", axum::routing::post(serve::<T>).get(serve::<T>))
             .with_state(self.clone())
+    }
+
+    /// The btauth router: `POST {ROUTE}`, verified by one [`BtauthLayer`] (one replay store)
+    /// however many routers are made. Other routes are a 404 (and other methods a 405) before
+    /// any verification, so a caller on the wrong protocol is told so.
+    pub fn btauth_router(self: &Arc<Self>) -> axum::Router {
+        axum::Router::new()
+            .route(T::ROUTE, post(serve_json::<T>))
+            .route_layer(self.btauth.clone())
+            .with_state(self.clone())
+    }
+
+    /// The router for `protocols` (both on one port: btauth at its route, Synapse at the rest).
+    pub fn router_for(self: &Arc<Self>, protocols: &[Protocol]) -> axum::Router {
+        let mut router = axum::Router::new();
+        if protocols.contains(&Protocol::Btauth) {
+            router = router.merge(self.btauth_router());
+        }
+        if protocols.contains(&Protocol::Synapse) {
+            router = router.merge(self.router());
+        }
+        router
+    }
+
+    /// The btauth verifier (its policy, replay store and allowlist).
+    pub fn btauth_verifier(&self) -> &Verifier {
+        self.btauth.verifier()
     }
 
     fn error(
@@ -223,14 +279,7 @@ async fn serve<T: Synapse>(
     };
     // Blacklist, before verification (as the SDK orders them).
     let hotkey = dendrite.hotkey.clone().unwrap_or_default();
-    let allowed = match axon.allow.read() {
-        Ok(a) => match &*a {
-            Allowlist::Everyone => true,
-            Allowlist::Only(set) => set.contains(&hotkey),
-        },
-        Err(_) => false,
-    };
-    if !allowed {
+    if axon.allow.check_ss58(&hotkey).is_err() {
         return axon.error(
             403,
             "Forbidden. Key is blacklisted: Unrecognized hotkey.".into(),
@@ -308,4 +357,44 @@ async fn serve<T: Synapse>(
         }
     }
     (StatusCode::OK, out_headers, axum::Json(response)).into_response()
+}
+
+/// A btauth request: the caller is authenticated (and admitted) by the layer; the body is the
+/// request's JSON.
+async fn serve_json<T: Synapse>(
+    State(axon): State<Arc<Axon<T>>>,
+    caller: Caller,
+    body: Bytes,
+) -> Response {
+    let json_error = |status: u16, message: String| {
+        (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            axum::Json(serde_json::json!({ "message": message })),
+        )
+            .into_response()
+    };
+    let request: T = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return json_error(
+                422,
+                format!("the body is not a {}: {}", T::NAME, json_problem(&e)),
+            )
+        }
+    };
+    tracing::debug!(caller = %caller.hotkey, uid = ?caller.uid, "btauth request");
+    match (axon.handler)(request).await {
+        Ok(answer) => (StatusCode::OK, axum::Json(answer)).into_response(),
+        Err((status, message)) => json_error(status, message),
+    }
+}
+
+/// serde_json's error category, without the input it quotes.
+fn json_problem(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "wrong fields or types",
+        serde_json::error::Category::Eof => "truncated JSON",
+    }
 }

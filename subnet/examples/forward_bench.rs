@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use bt_subnet_tweets::protocol::RecentTweetsSynapse;
+use bt_wire::dendrite::{AxonTarget, Dendrite, DendriteConfig};
 use subxt_signer::sr25519::Keypair;
-use validator::dendrite::{AxonTarget, Dendrite, DendriteConfig};
-use validator::synapse::RecentTweetsSynapse;
 
 /// User + system CPU seconds of this process, from /proc/self/stat.
 fn cpu_seconds() -> f64 {

@@ -1,19 +1,23 @@
-//! The dendrite: signed HTTP calls to miners' axons, wire-compatible with the Python SDK.
+//! The dendrite: signed HTTP calls to miners, wire-compatible with the Python SDK, over the
+//! [`Protocol`] the subnet speaks: the v9/v10 Synapse or SDK 11's btauth/1.
 //!
-//! One pooled HTTP client (connections are reused across rounds), all selected axons queried
+//! One pooled HTTP client (connections are reused across rounds), all selected miners queried
 //! concurrently, each call bounded by a deadline and a response-size cap, and every outcome
 //! mapped to the SDK's status codes (200, 401, 403, 404, 408, 422, 500, 503, …) so that scoring
-//! and metrics see what a Python validator would.
+//! and metrics see what a Python validator would — the same for both protocols.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use subxt_signer::sr25519::Keypair;
 
+use crate::btauth::client::SignExt;
+use crate::btauth::Signer;
 use crate::synapse::{
     body_hash, input_obj_headers, signing_message, terminal_headers, Envelope, Synapse,
     TerminalInfo, SDK_VERSION,
 };
+use crate::Protocol;
 
 /// One axon to call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,8 +39,10 @@ pub struct DendriteConfig {
     pub timeout: Duration,
     /// Largest response body accepted; bigger ones are cut off and scored as unparseable.
     pub max_response_bytes: usize,
-    /// The IP we announce as the dendrite's (`bt_header_dendrite_ip`).
+    /// The IP we announce as the dendrite's (`bt_header_dendrite_ip`, Synapse only).
     pub external_ip: String,
+    /// The protocol the miners speak.
+    pub protocol: Protocol,
 }
 
 impl Default for DendriteConfig {
@@ -45,6 +51,7 @@ impl Default for DendriteConfig {
             timeout: Duration::from_secs(12),
             max_response_bytes: 4 * 1024 * 1024,
             external_ip: "127.0.0.1".into(),
+            protocol: Protocol::default(),
         }
     }
 }
@@ -60,7 +67,7 @@ pub struct Reply<T> {
     pub message: String,
     /// Seconds from send to the last byte (or to the failure).
     pub process_time: f64,
-    /// The miner's synapse, on 200.
+    /// The miner's answer (its synapse, or its JSON over btauth), on 200.
     pub synapse: Option<T>,
 }
 
@@ -71,10 +78,11 @@ impl<T> Reply<T> {
     }
 }
 
-/// A signing HTTP client for axons.
+/// A signing HTTP client for miners.
 pub struct Dendrite {
     client: reqwest::Client,
     keypair: Keypair,
+    signer: Signer,
     hotkey: String,
     uuid: String,
     last_nonce: AtomicI64,
@@ -99,6 +107,7 @@ impl Dendrite {
         Ok(Self {
             client,
             hotkey: bt_chain::AccountId32(keypair.public_key().0).to_string(),
+            signer: Signer::sr25519(keypair.clone()),
             keypair,
             uuid: uuid::Uuid::new_v4().to_string(),
             last_nonce: AtomicI64::new(0),
@@ -109,6 +118,11 @@ impl Dendrite {
     /// Our hotkey (SS58).
     pub fn hotkey(&self) -> &str {
         &self.hotkey
+    }
+
+    /// The protocol it speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.config.protocol
     }
 
     /// Wall-clock ns, strictly increasing across calls (axons reject a repeated nonce).
@@ -137,7 +151,7 @@ impl Dendrite {
         futures::future::join_all(targets.iter().map(|t| self.call(t, synapse))).await
     }
 
-    /// One signed call.
+    /// One signed call, over the configured protocol.
     pub async fn call<T: Synapse>(&self, target: &AxonTarget, synapse: &T) -> Reply<T> {
         let start = Instant::now();
         let reply = |status: u16, message: String, synapse: Option<T>| Reply {
@@ -147,7 +161,13 @@ impl Dendrite {
             process_time: start.elapsed().as_secs_f64(),
             synapse,
         };
-        match tokio::time::timeout(self.config.timeout, self.exchange(target, synapse)).await {
+        let exchange = async {
+            match self.config.protocol {
+                Protocol::Synapse => self.exchange_synapse(target, synapse).await,
+                Protocol::Btauth => self.exchange_btauth(target, synapse).await,
+            }
+        };
+        match tokio::time::timeout(self.config.timeout, exchange).await {
             Ok(Ok((status, message, body))) => reply(status, message, body),
             Ok(Err((status, message))) => reply(status, message, None),
             Err(_) => reply(
@@ -161,7 +181,8 @@ impl Dendrite {
         }
     }
 
-    async fn exchange<T: Synapse>(
+    /// The Synapse protocol: the envelope, the `bt_header_*` headers, the signed message.
+    async fn exchange_synapse<T: Synapse>(
         &self,
         target: &AxonTarget,
         synapse: &T,
@@ -198,12 +219,7 @@ impl Dendrite {
         };
         let body = serde_json::to_vec(&envelope)
             .map_err(|e| (422, format!("cannot encode the request: {e}")))?;
-        let host = if target.ip.contains(':') {
-            format!("[{}]", target.ip)
-        } else {
-            target.ip.clone()
-        };
-        let url = format!("http://{host}:{}/{}", target.port, T::NAME);
+        let url = format!("http://{}/{}", target.authority(), T::NAME);
         let mut request = self
             .client
             .post(&url)
@@ -220,18 +236,11 @@ impl Dendrite {
         {
             request = request.header(k, v);
         }
-        let response = request.body(body).send().await.map_err(|e| {
-            if e.is_timeout() {
-                (408, format!("Request timeout after {timeout} seconds"))
-            } else if e.is_connect() {
-                (
-                    503,
-                    format!("Service unavailable at {host}:{}/{}", target.port, T::NAME),
-                )
-            } else {
-                (500, format!("Client error: {}", e.without_url()))
-            }
-        })?;
+        let response = request
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport_error(e, timeout, target, T::NAME))?;
         let status = response.status().as_u16();
         let header_status = response
             .headers()
@@ -245,15 +254,7 @@ impl Dendrite {
             .map(str::to_string);
         let bytes = read_capped(response, self.config.max_response_bytes).await?;
         if status != 200 {
-            let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-                .ok()
-                .and_then(|v| {
-                    v.get("message")
-                        .and_then(|m| m.as_str())
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| format!("HTTP {status}"));
-            return Err((status, message));
+            return Err((status, error_message(status, &bytes)));
         }
         let parsed: Envelope<T> = serde_json::from_slice(&bytes)
             .map_err(|e| (422, format!("Failed to parse response: {e}")))?;
@@ -289,6 +290,83 @@ impl Dendrite {
             Some(parsed.body),
         ))
     }
+}
+
+impl Dendrite {
+    /// btauth/1: the request's own JSON posted to its route, signed for the miner's hotkey;
+    /// the answer is the miner's JSON.
+    async fn exchange_btauth<T: Synapse>(
+        &self,
+        target: &AxonTarget,
+        synapse: &T,
+    ) -> Result<(u16, String, Option<T>), (u16, String)> {
+        let body = serde_json::to_vec(synapse)
+            .map_err(|e| (422, format!("cannot encode the request: {e}")))?;
+        let url = format!("http://{}{}", target.authority(), T::ROUTE);
+        let request = self
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body)
+            .btauth(&self.signer, Some(&target.hotkey))
+            .map_err(|e| (500, format!("Client error: {e}")))?;
+        let response =
+            self.client.execute(request).await.map_err(|e| {
+                transport_error(e, self.config.timeout.as_secs_f64(), target, T::ROUTE)
+            })?;
+        let status = response.status().as_u16();
+        let bytes = read_capped(response, self.config.max_response_bytes).await?;
+        if status != 200 {
+            return Err((status, error_message(status, &bytes)));
+        }
+        let parsed: T = serde_json::from_slice(&bytes)
+            .map_err(|e| (422, format!("Failed to parse response: {e}")))?;
+        Ok((200, "Success".into(), Some(parsed)))
+    }
+}
+
+impl AxonTarget {
+    /// `ip:port`, with an IPv6 address in brackets.
+    fn authority(&self) -> String {
+        if self.ip.contains(':') {
+            format!("[{}]:{}", self.ip, self.port)
+        } else {
+            format!("{}:{}", self.ip, self.port)
+        }
+    }
+}
+
+/// A failed send as the SDK reports it: 408 on a timeout, 503 when nothing answers, else 500.
+fn transport_error(
+    e: reqwest::Error,
+    timeout: f64,
+    target: &AxonTarget,
+    path: &str,
+) -> (u16, String) {
+    if e.is_timeout() {
+        (408, format!("Request timeout after {timeout} seconds"))
+    } else if e.is_connect() {
+        let path = path.trim_start_matches('/');
+        (
+            503,
+            format!("Service unavailable at {}/{path}", target.authority()),
+        )
+    } else {
+        (500, format!("Client error: {}", e.without_url()))
+    }
+}
+
+/// A refusal's message: the body's `message` (ours, the SDK's axon) or `detail` (FastAPI's),
+/// else the status.
+fn error_message(status: u16, body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            ["message", "detail"]
+                .iter()
+                .find_map(|k| v.get(*k).and_then(|m| m.as_str()).map(str::to_string))
+        })
+        .unwrap_or_else(|| format!("HTTP {status}"))
 }
 
 /// The body, refusing more than `cap` bytes.

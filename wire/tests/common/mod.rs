@@ -1,13 +1,29 @@
-//! Helpers shared by the interop tests.
+//! Helpers shared by the wire's interop tests.
 #![allow(dead_code)]
-
-pub mod localnet;
 
 use std::net::TcpListener;
 
+use bt_wire::dendrite::AxonTarget;
+use bt_wire::synapse::Synapse;
+use serde::{Deserialize, Serialize};
 use subxt_signer::sr25519::Keypair;
-use validator::dendrite::AxonTarget;
-use validator::synapse::RecentTweetsSynapse;
+
+/// The synapse the Python peers serve: `class RecentTweetsSynapse(bt.Synapse): query: str;
+/// count: Optional[int] = None; response: Optional[Any] = None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecentTweetsSynapse {
+    pub query: String,
+    #[serde(default)]
+    pub count: Option<u32>,
+    #[serde(default)]
+    pub response: Option<serde_json::Value>,
+}
+
+impl Synapse for RecentTweetsSynapse {
+    const NAME: &'static str = "RecentTweetsSynapse";
+    const ROUTE: &'static str = "/recent_tweets";
+    const REQUIRED: &'static [(&'static str, &'static str)] = &[("query", "\"\"")];
+}
 
 /// A free loopback port.
 pub fn free_port() -> u16 {
@@ -38,7 +54,7 @@ pub async fn raw_call_with_timeout(
     nonce: i64,
     timeout: &str,
 ) -> (u16, String) {
-    use validator::synapse::{body_hash, input_obj_headers, signing_message};
+    use bt_wire::synapse::{body_hash, input_obj_headers, signing_message};
     let key = Keypair::from_secret_key([3; 32]).unwrap();
     let hotkey = bt_chain::AccountId32(key.public_key().0).to_string();
     let synapse = RecentTweetsSynapse {
@@ -78,4 +94,48 @@ pub async fn raw_call_with_timeout(
         status,
         v["message"].as_str().unwrap_or_default().to_string(),
     )
+}
+
+/// The repository's root.
+pub fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The SDK 11.3.0 venv's python (`scripts/setup.sh test` makes it).
+pub fn sdk11_python() -> std::path::PathBuf {
+    let py = repo().join(".venv-sdk-11/bin/python");
+    assert!(
+        py.exists(),
+        "{} is missing: run scripts/setup.sh test",
+        py.display()
+    );
+    py
+}
+
+/// Runs `tests/interop/btauth_peer.py` (the SDK 11.3.0's `http_auth`) with `args` and `input`
+/// on stdin; returns its JSON answer.
+pub fn btauth_peer(args: &[&str], input: &serde_json::Value) -> serde_json::Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(sdk11_python())
+        .arg(repo().join("tests/interop/btauth_peer.py"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input.to_string().as_bytes())
+        .expect("python reads");
+    let out = child.wait_with_output().expect("python runs");
+    assert!(
+        out.status.success(),
+        "btauth_peer.py {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON from btauth_peer.py")
 }

@@ -1,17 +1,20 @@
 //! `miner`: the reference subnet's miner — an axon answering `RecentTweetsSynapse` from the
-//! synthetic corpus. Flags make it misbehave, for tests of the validator's scoring.
+//! synthetic corpus, over the Synapse protocol (`POST /RecentTweetsSynapse`), btauth
+//! (`POST /recent_tweets`) or both (`--wire`). Flags make it misbehave, for tests of the
+//! validator's scoring.
 
-use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use bt_subnet_tweets::corpus::{self, Tweet};
+use bt_subnet_tweets::protocol::RecentTweetsSynapse;
+use bt_wire::allowlist::Allowlist;
+use bt_wire::axon::{Axon, AxonConfig, Handler};
+use bt_wire::wallet::{self, Password, WalletArgs};
+use bt_wire::Protocol;
 use clap::{Parser, ValueEnum};
-use validator::axon::{Allowlist, Axon, Handler};
-use validator::corpus::{self, Tweet};
-use validator::synapse::RecentTweetsSynapse;
-use validator::wallet::{self, Password, WalletArgs};
 
 /// How the miner (mis)behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -46,6 +49,17 @@ struct Args {
     /// from --axon.port: one process standing in for many miners in benchmarks.
     #[arg(long = "axon.port_count", default_value_t = 1)]
     port_count: u16,
+    /// The protocols served, comma-separated: synapse (SDK v9/v10), btauth (SDK 11), or both
+    /// (`synapse,btauth`) on the same port.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "synapse")]
+    wire: Vec<Protocol>,
+    /// btauth's replay store: (hotkey, nonce) pairs held at most in the freshness window
+    /// (≈ 64 bytes each); when full, new requests get 503.
+    #[arg(long = "btauth.nonce_capacity", default_value_t = 200_000)]
+    nonce_capacity: usize,
+    /// The same for one hotkey; over it, its requests get 429.
+    #[arg(long = "btauth.nonce_per_hotkey", default_value_t = 20_000)]
+    nonce_per_hotkey: usize,
     /// Accept callers that are not registered on the subnet (otherwise the metagraph decides).
     #[arg(long = "blacklist.allow_non_registered")]
     allow_non_registered: bool,
@@ -141,51 +155,37 @@ async fn main() -> Result<()> {
             Ok(req)
         })
     });
-    let axons: Vec<Arc<Axon<RecentTweetsSynapse>>> = (0..args.port_count.max(1))
-        .map(|_| Axon::new(hotkey.public_key().0, handler.clone(), 1 << 20))
-        .collect();
+    let allowlist = Allowlist::everyone();
     if !args.allow_non_registered {
         let (endpoint, netuid) = match (&args.chain_endpoint, args.netuid) {
             (Some(e), Some(n)) => (e.clone(), n),
             _ => anyhow::bail!("the blacklist needs the metagraph: pass --subtensor.chain_endpoint and --netuid, or --blacklist.allow_non_registered"),
         };
         let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30)).await?;
-        let allowlist = |mg: bt_core::metagraph::Metagraph| {
-            let set: HashSet<String> = mg
-                .neurons
-                .iter()
-                .map(|n| bt_chain::AccountId32(n.hotkey).to_string())
-                .collect();
-            Allowlist::Only(set)
-        };
-        let first = allowlist(bt_chain::metagraph::sync(&chain, netuid, None).await?);
-        for a in &axons {
-            a.set_allowlist(first.clone());
-        }
-        let axons = axons.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                match bt_chain::metagraph::sync(&chain, netuid, None).await {
-                    Ok(mg) => {
-                        let list = allowlist(mg);
-                        for a in &axons {
-                            a.set_allowlist(list.clone());
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "metagraph refresh failed; keeping the last allowlist")
-                    }
-                }
-            }
-        });
+        allowlist
+            .follow_metagraph(chain, netuid, Duration::from_secs(60))
+            .await?;
     }
+    let axons: Vec<Arc<Axon<RecentTweetsSynapse>>> = (0..args.port_count.max(1))
+        .map(|_| {
+            Axon::new(
+                hotkey.public_key().0,
+                handler.clone(),
+                AxonConfig {
+                    allowlist: allowlist.clone(),
+                    nonce_capacity: args.nonce_capacity,
+                    nonce_per_hotkey: args.nonce_per_hotkey,
+                    ..AxonConfig::default()
+                },
+            )
+        })
+        .collect();
     let mut servers = Vec::new();
     for (i, axon) in axons.iter().enumerate() {
         let app = match behaviour {
             Behaviour::Garbage => axum::Router::new().fallback(|| async { "this is not json {" }),
             Behaviour::Huge => axum::Router::new().fallback(|| async { vec![b'['; 64 << 20] }),
-            _ => axon.router(),
+            _ => axon.router_for(&args.wire),
         };
         let addr = SocketAddr::new(args.ip, args.port.saturating_add(i as u16));
         let listener = tokio::net::TcpListener::bind(addr)
@@ -198,8 +198,13 @@ async fn main() -> Result<()> {
         }));
     }
     eprintln!(
-        "miner {} serving RecentTweetsSynapse on {}:{}{} ({:?})",
+        "miner {} serving RecentTweetsSynapse over {} on {}:{}{} ({:?})",
         axons[0].hotkey(),
+        args.wire
+            .iter()
+            .map(Protocol::to_string)
+            .collect::<Vec<_>>()
+            .join(" and "),
         args.ip,
         args.port,
         if axons.len() > 1 {
