@@ -1,31 +1,55 @@
 #!/usr/bin/env bash
 # The project's test command (the README's second command; .ci/run calls it).
-# Installs what it needs (scripts/setup.sh test), builds the explorer (trunk, offline), then
-# runs: unit + property tests; the integration tests against the real subtensor runtime
-# (chopsticks, started and stopped by the tests); the explorer's browser end-to-end test
-# (headless chromium); the web-side tests compiled to WebAssembly (wasm-bindgen-test under
-# Node); the core's wasm32 build; and the differential test against the real Python SDK.
+# Installs what it needs (scripts/setup.sh test), then, in order:
+#   1. formatting (cargo fmt --check) and lints (cargo clippy --all-targets -D warnings);
+#   2. the explorer built by trunk (release, offline) into dist/;
+#   3. every test binary of the workspace (scripts/run_tests.py): unit and property tests,
+#      then the integration tests, three at a time, against the real components (the subtensor
+#      runtime under chopsticks, started and stopped by each test; the Python SDKs 9.0.0, 10.2.0
+#      and 11.3.0; headless chromium for the explorer), then the timing-sensitive ones alone;
+#   4. the web-side tests compiled to WebAssembly (wasm-bindgen-test under Node) and the core's
+#      wasm32 build;
+#   5. the differential test of the weight pipeline against the Python SDK (3000 cases);
+#   6. the benches compiled (cargo bench --no-run), and every cargo-fuzz target built and run
+#      for 5 seconds (scripts/fuzz.sh all 5; the long runs are by hand, see RELIABILITY.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$(date +%s)
+step() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
 
 scripts/setup.sh test
 
-echo "== formatting"
+step "formatting"
 cargo fmt --all -- --check
 
-echo "== the explorer: trunk build (release, offline) into dist/"
+step "lints: cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "the explorer: trunk build (release, offline) into dist/"
 trunk build
 
-echo "== unit, property, local-chain integration and browser end-to-end tests"
-cargo test --workspace --locked
+step "building every test"
+mkdir -p target
+cargo test --workspace --locked --no-run --message-format=json > target/test-binaries.json
 
-echo "== web-side tests in WebAssembly (wasm-bindgen-test, Node)"
+step "unit, property, local-chain integration and browser end-to-end tests"
+python3 scripts/run_tests.py target/test-binaries.json --jobs 3
+
+step "web-side tests in WebAssembly (wasm-bindgen-test, Node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test -p bt-web --target wasm32-unknown-unknown --locked
 
-echo "== core build for wasm32-unknown-unknown (no_std + alloc)"
+step "core build for wasm32-unknown-unknown (no_std + alloc)"
 cargo build -p bt-core --target wasm32-unknown-unknown --locked
 
-echo "== differential test: validator process-weights vs the Python SDK"
-cargo build --release -p bt-subnet-tweets --locked
-.venv-sdk/bin/python tests/differential/weights_vs_sdk.py --bin target/release/validator --cases 3000
+step "differential test: validator process-weights vs the Python SDK"
+cargo build -p bt-subnet-tweets --bin validator --locked
+.venv-sdk/bin/python tests/differential/weights_vs_sdk.py --bin target/debug/validator --cases 3000
+
+step "benches compile (cargo bench --no-run)"
+cargo bench --no-run --locked -p bt-core -p bt-wire
+
+step "fuzz targets build and run briefly (scripts/fuzz.sh all 5, without AddressSanitizer)"
+FUZZ_SANITIZER=none scripts/fuzz.sh all 5
+
+step "all passed"

@@ -116,28 +116,8 @@ impl TestBeacon {
     /// Writes the pulses of `rounds` (`Drand::Pulses[round]`) and moves
     /// `Drand::LastStoredRound` up to the newest of them, as the pallet's `write_pulse` does.
     pub async fn publish(&self, chain: &Chain, rounds: &[u64]) -> Result<(), ChainError> {
-        let Some(&newest) = rounds.iter().max() else {
-            return Ok(());
-        };
-        let at = chain.at_best().await?;
-        let last = drand::last_stored_round(chain, &at).await?;
-        let mut pairs = Vec::with_capacity(rounds.len() + 1);
-        for &round in rounds {
-            let pulse = Pulse {
-                round,
-                randomness: sp_crypto_hashing::sha2_256(&self.sign(round)).to_vec(),
-                signature: self.sign(round),
-            };
-            pairs.push((
-                raw_key(&at, "Pulses", vec![Value::u128(u128::from(round))])?,
-                pulse.encode(),
-            ));
-        }
-        pairs.push((
-            raw_key(&at, "LastStoredRound", vec![])?,
-            last.max(newest).encode(),
-        ));
-        write_raw(chain, pairs).await
+        let pulses: Vec<(u64, Vec<u8>)> = rounds.iter().map(|&r| (r, self.sign(r))).collect();
+        write_pulses(chain, &pulses).await
     }
 
     /// Publishes every round due by the head block's timestamp that is newer than
@@ -172,6 +152,35 @@ impl TestBeacon {
         }
         Ok(())
     }
+}
+
+/// Writes `(round, signature)` pulses into `Drand::Pulses` and moves `Drand::LastStoredRound`
+/// up to the newest of them, as the pallet's `write_pulse` does (without its verification,
+/// which needs BLS host calls chopsticks does not have). For the test beacon's rounds, or a
+/// real beacon's published signatures (drand quicknet's round 1000, for instance).
+pub async fn write_pulses(chain: &Chain, pulses: &[(u64, Vec<u8>)]) -> Result<(), ChainError> {
+    let Some(newest) = pulses.iter().map(|(r, _)| *r).max() else {
+        return Ok(());
+    };
+    let at = chain.at_best().await?;
+    let last = drand::last_stored_round(chain, &at).await?;
+    let mut pairs = Vec::with_capacity(pulses.len() + 1);
+    for (round, signature) in pulses {
+        let pulse = Pulse {
+            round: *round,
+            randomness: sp_crypto_hashing::sha2_256(signature).to_vec(),
+            signature: signature.clone(),
+        };
+        pairs.push((
+            raw_key(&at, "Pulses", vec![Value::u128(u128::from(*round))])?,
+            pulse.encode(),
+        ));
+    }
+    pairs.push((
+        raw_key(&at, "LastStoredRound", vec![])?,
+        last.max(newest).encode(),
+    ));
+    write_raw(chain, pairs).await
 }
 
 /// The raw storage key of `Drand.item[keys…]` at `at`.

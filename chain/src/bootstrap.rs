@@ -449,8 +449,13 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
         })
         .collect();
     for chunk in serves.chunks(64) {
-        for (i, result) in dispatch_as_each(chain, &alice, chunk).await?.into_iter().enumerate() {
-            result.map_err(|e| ChainError::Localnet(format!("serve_axon of a miner ({i}): {e}")))?;
+        for (i, result) in dispatch_as_each(chain, &alice, chunk)
+            .await?
+            .into_iter()
+            .enumerate()
+        {
+            result
+                .map_err(|e| ChainError::Localnet(format!("serve_axon of a miner ({i}): {e}")))?;
         }
     }
 

@@ -42,6 +42,10 @@ pub const PUBLIC_KEY_LEN: usize = 96;
 /// Bytes of a compressed G1 round signature.
 pub const SIGNATURE_LEN: usize = 48;
 
+/// drand quicknet's real signature of round 1000 (subtensor `pallets/drand/src/tests.rs`,
+/// `DRAND_PULSE`), hex: the one quicknet round whose signature is known offline.
+pub const QUICKNET_ROUND_1000: &str = "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39";
+
 /// What can go wrong with beacon keys, signatures and ciphertexts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DrandError {
@@ -307,8 +311,7 @@ mod tests {
 
     /// drand quicknet's public key (the runtime's default `BeaconConfig`).
     const QUICKNET_PUBLIC_KEY: &str = "83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c8c4b450b6a0a6c3ac6a5776a2d1064510d1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a4bc09e76eae8991ef5ece45a";
-    /// Quicknet's real round 1000 (subtensor `pallets/drand/src/tests.rs`, `DRAND_PULSE`).
-    const QUICKNET_ROUND_1000: &str = "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39";
+    use super::QUICKNET_ROUND_1000;
 
     fn bytes(h: &str) -> Vec<u8> {
         hex::decode(h).expect("hex")

@@ -139,7 +139,67 @@ pub enum TxError {
     Other(String),
 }
 
+impl ChainError {
+    /// A short, stable name for metrics and logs (`connect`, `timeout`, `tx_rate_limited`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Connect { .. } => "connect",
+            Self::Timeout { .. } => "timeout",
+            Self::Rpc { .. } => "rpc",
+            Self::NoSuchSubnet { .. } => "no_such_subnet",
+            Self::NoSuchMechanism { .. } => "no_such_mechanism",
+            Self::Unsupported { .. } => "unsupported",
+            Self::Decode { .. } => "decode",
+            Self::Tx(t) => t.kind(),
+            Self::Drand(_) => "drand",
+            Self::Schedule(_) => "schedule",
+            Self::Localnet(_) => "localnet",
+        }
+    }
+
+    /// True when the connection is gone or unusable: reconnect before the next try.
+    pub fn is_connection(&self) -> bool {
+        matches!(
+            self,
+            Self::Connect { .. } | Self::Timeout { .. } | Self::Rpc { .. }
+        )
+    }
+
+    /// True when a later attempt can succeed without operator action: the node is away or
+    /// slow, or the chain refused for a reason that passes (see [`TxError::is_retryable`]).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Tx(t) => t.is_retryable(),
+            Self::Connect { .. } | Self::Timeout { .. } | Self::Rpc { .. } => true,
+            _ => false,
+        }
+    }
+}
+
 impl TxError {
+    /// A short, stable name for metrics and logs (`tx_rate_limited`, `tx_version_key`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::RateLimited => "tx_rate_limited",
+            Self::NotRegistered => "tx_not_registered",
+            Self::NoValidatorPermit => "tx_no_validator_permit",
+            Self::VersionKeyTooLow => "tx_version_key",
+            Self::TooFewWeights => "tx_too_few_weights",
+            Self::MaxWeightExceeded => "tx_max_weight",
+            Self::CommitRevealEnabled => "tx_commit_reveal_enabled",
+            Self::CommitRevealDisabled => "tx_commit_reveal_disabled",
+            Self::StaleNonce => "tx_stale_nonce",
+            Self::NotEnoughStake => "tx_not_enough_stake",
+            Self::NoSuchMechanism => "tx_no_such_mechanism",
+            Self::CommitRevealVersion => "tx_commit_reveal_version",
+            Self::InvalidRevealRound => "tx_invalid_reveal_round",
+            Self::TooManyUnrevealedCommits => "tx_too_many_unrevealed_commits",
+            Self::Reveal(_) => "tx_reveal",
+            Self::Module { .. } => "tx_module",
+            Self::Other(_) => "tx_other",
+        }
+    }
+
     /// The typed error for a module error named `pallet.name`.
     pub fn from_module(pallet: &str, name: &str) -> Self {
         match name {
@@ -191,9 +251,20 @@ impl TxError {
         }
     }
 
-    /// True for refusals that a later retry can cure without operator action.
+    /// True for refusals that a later retry can cure without operator action (the validator
+    /// re-reads the chain each round: a new version key or a later round is picked up).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::RateLimited | Self::StaleNonce)
+        matches!(
+            self,
+            Self::RateLimited
+                | Self::StaleNonce
+                | Self::VersionKeyTooLow
+                | Self::InvalidRevealRound
+                | Self::TooManyUnrevealedCommits
+                | Self::CommitRevealEnabled
+                | Self::CommitRevealDisabled
+                | Self::Reveal(_)
+        )
     }
 }
 

@@ -330,65 +330,144 @@ pub async fn submit_timelocked_commit(
     submit(chain, &subxt::dynamic::tx(SUBTENSOR, name, args), hotkey).await
 }
 
-/// Commits `w` timelocked (commit-reveal v4): plans the commit at the best block
-/// ([`plan_commit`], blocks every `block_time`), encrypts the payload to the chain's beacon,
-/// submits it with the chain's `CommitRevealWeightsVersion`, and reads where the chain keyed
-/// it. The chain reveals it by itself; check with [`verify_timelocked`] once the reveal epoch
-/// has passed.
-pub async fn commit_timelocked_weights(
+/// A timelocked commit encrypted and ready to send: what a validator saves before it submits
+/// (so that a crash between the two loses nothing: after a restart [`find_commit`] tells
+/// whether it landed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreparedCommit {
+    /// Where the weights go.
+    pub target: Target,
+    /// The committer.
+    pub hotkey: [u8; 32],
+    /// The ciphertext (`commit_timelocked_weights`' `commit`).
+    #[serde(with = "hex_bytes")]
+    pub ciphertext: Vec<u8>,
+    /// blake2-256 of the ciphertext.
+    pub commit_hash: [u8; 32],
+    /// The drand round it is encrypted to.
+    pub reveal_round: u64,
+    /// The commit-reveal version it is sent with.
+    pub version: u16,
+    /// The head block when it was planned.
+    pub planned_at: u64,
+    /// The epoch it should be keyed by if it lands in the next block.
+    pub predicted_commit_epoch: u64,
+}
+
+/// Hex for byte vectors in JSON.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        hex::decode(text.trim_start_matches("0x")).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Plans a commit of `w` by `hotkey` at the best block ([`plan_commit`], blocks every
+/// `block_time`) and encrypts it to the chain's beacon.
+pub async fn prepare_commit(
     chain: &Chain,
-    hotkey: &Keypair,
+    hotkey: &[u8; 32],
     target: Target,
     w: &WeightsToSet,
     block_time: std::time::Duration,
-) -> Result<TimelockedCommit, ChainError> {
+) -> Result<PreparedCommit, ChainError> {
     let plan = plan_commit(chain, target, block_time).await?;
-    let who = hotkey.public_key().0;
-    let ciphertext = encrypt_weights(&plan.beacon, &who, w, plan.reveal_round)?;
+    let ciphertext = encrypt_weights(&plan.beacon, hotkey, w, plan.reveal_round)?;
+    Ok(PreparedCommit {
+        target,
+        hotkey: *hotkey,
+        commit_hash: sp_crypto_hashing::blake2_256(&ciphertext),
+        ciphertext,
+        reveal_round: plan.reveal_round,
+        version: plan.version,
+        planned_at: plan.head_block,
+        predicted_commit_epoch: plan.prediction.commit_epoch,
+    })
+}
+
+/// Sends a prepared commit, signed by `hotkey`, and reads where the chain keyed it.
+pub async fn submit_prepared(
+    chain: &Chain,
+    hotkey: &Keypair,
+    prepared: &PreparedCommit,
+    block_time: std::time::Duration,
+) -> Result<TimelockedCommit, ChainError> {
     let included = submit_timelocked_commit(
         chain,
         hotkey,
-        target,
-        &ciphertext,
-        plan.reveal_round,
-        plan.version,
+        prepared.target,
+        &prepared.ciphertext,
+        prepared.reveal_round,
+        prepared.version,
     )
     .await?;
-    let commit_hash = sp_crypto_hashing::blake2_256(&ciphertext);
-    let included_at = included.block_number;
-    let at = chain.at_number(included_at).await?;
+    let at = chain.at_number(included.block_number).await?;
+    locate(chain, &at, prepared, block_time)
+        .await?
+        .ok_or_else(|| ChainError::Decode {
+            item: format!("{SUBTENSOR}.TimelockedWeightCommits"),
+            reason: format!(
+                "the commit included in block {} is not queued under epochs {}..={}",
+                included.block_number,
+                prepared.predicted_commit_epoch,
+                prepared.predicted_commit_epoch.saturating_add(2)
+            ),
+        })
+}
 
-    // The epoch the chain keyed it by: the predicted one unless the commit landed later.
+/// Whether a prepared commit is queued on chain now (after a restart: it was saved before it
+/// was sent), and where; `None` when it never landed or has been revealed or dropped since
+/// (its reveal epoch has passed).
+pub async fn find_commit(
+    chain: &Chain,
+    prepared: &PreparedCommit,
+    block_time: std::time::Duration,
+) -> Result<Option<TimelockedCommit>, ChainError> {
+    let at = chain.at_best().await?;
+    locate(chain, &at, prepared, block_time).await
+}
+
+/// The queued commit `prepared` at block `at`: found by its ciphertext under the epochs it
+/// can be keyed by, with its reveal epoch and where that opens.
+async fn locate(
+    chain: &Chain,
+    at: &AtBlock,
+    prepared: &PreparedCommit,
+    block_time: std::time::Duration,
+) -> Result<Option<TimelockedCommit>, ChainError> {
+    let target = prepared.target;
     let idx = KeyPart::U16(target.storage_index());
-    let candidates = [
-        plan.prediction.commit_epoch,
-        plan.prediction.commit_epoch.saturating_add(1),
-        plan.prediction.commit_epoch.saturating_add(2),
-    ];
-    let mut b = Batch::new(&at);
+    let candidates: Vec<u64> = (0..3)
+        .map(|k| prepared.predicted_commit_epoch.saturating_add(k))
+        .collect();
+    let mut b = Batch::new(at);
     let slots = candidates
         .iter()
         .map(|&e| b.add("TimelockedWeightCommits", &[idx.clone(), KeyPart::U64(e)]))
         .collect::<Result<Vec<_>, _>>()?;
     let v = b.fetch(chain).await?;
-    let mut commit_epoch = None;
+    let mut found = None;
     for (&epoch, &slot) in candidates.iter().zip(&slots) {
         let queue: Vec<StoredTimelockedCommit> = v.get(slot)?;
-        if queue
+        if let Some((_, block, _, _)) = queue
             .iter()
-            .any(|(a, block, ct, _)| a.0 == who && *block == included_at && ct == &ciphertext)
+            .find(|(a, _, ct, _)| a.0 == prepared.hotkey && ct == &prepared.ciphertext)
         {
-            commit_epoch = Some(epoch);
+            found = Some((epoch, *block));
             break;
         }
     }
-    let commit_epoch = commit_epoch.ok_or_else(|| ChainError::Decode {
-        item: format!("{SUBTENSOR}.TimelockedWeightCommits"),
-        reason: format!(
-            "the commit included in block {included_at} is not queued under epochs {candidates:?}"
-        ),
-    })?;
-    let (schedule, hyperparams) = read_schedule(chain, &at, target.netuid).await?;
+    let Some((commit_epoch, included_at)) = found else {
+        return Ok(None);
+    };
+    let included = chain.at_number(included_at).await?;
+    let (schedule, hyperparams) = read_schedule(chain, &included, target.netuid).await?;
     let reveal_epoch = commit_epoch.saturating_add(hyperparams.commit_reveal_period);
     let first_reveal_block = reveal_epoch_start(
         target.netuid,
@@ -397,26 +476,42 @@ pub async fn commit_timelocked_weights(
         included_at,
         reveal_epoch,
     )?;
-    let included_time_ms = block_time_ms(chain, &at).await?;
+    let beacon = drand::read_beacon(chain, &included).await?;
+    let included_time_ms = block_time_ms(chain, &included).await?;
     let expected_reveal_block = schedule::pulse_block(
-        &plan.beacon.clock,
+        &beacon.clock,
         included_at,
         included_time_ms,
-        plan.reveal_round,
+        prepared.reveal_round,
         millis(block_time),
     )
     .max(first_reveal_block);
-    Ok(TimelockedCommit {
+    Ok(Some(TimelockedCommit {
         target,
-        hotkey: who,
+        hotkey: prepared.hotkey,
         included_at,
         commit_epoch,
         reveal_epoch,
-        reveal_round: plan.reveal_round,
+        reveal_round: prepared.reveal_round,
         first_reveal_block,
         expected_reveal_block,
-        commit_hash,
-    })
+        commit_hash: prepared.commit_hash,
+    }))
+}
+
+/// Commits `w` timelocked (commit-reveal v4): plans the commit at the best block, encrypts
+/// the payload to the chain's beacon ([`prepare_commit`]), submits it with the chain's
+/// `CommitRevealWeightsVersion`, and reads where the chain keyed it. The chain reveals it by
+/// itself; check with [`verify_timelocked`] once the reveal epoch has passed.
+pub async fn commit_timelocked_weights(
+    chain: &Chain,
+    hotkey: &Keypair,
+    target: Target,
+    w: &WeightsToSet,
+    block_time: std::time::Duration,
+) -> Result<TimelockedCommit, ChainError> {
+    let prepared = prepare_commit(chain, &hotkey.public_key().0, target, w, block_time).await?;
+    submit_prepared(chain, hotkey, &prepared, block_time).await
 }
 
 /// The first block of `epoch` as the schedule stands after block `block`.

@@ -84,7 +84,7 @@ pub(crate) fn target_args(target: Target, call: &str) -> Vec<Value> {
 }
 
 /// Weights as `set_weights` sends them: uids and u16 values of equal length.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct WeightsToSet {
     /// Destination uids.
     pub uids: Vec<u16>,
@@ -244,6 +244,39 @@ pub async fn reveal_weights(
         .await?
         .submit(chain, hotkey)
         .await
+}
+
+/// The hash commit of `hash` by `hotkey` in `target`, if it is queued on chain now:
+/// `(commit_block, commit_epoch)` (the epoch is `None` on runtimes without dynamic tempo,
+/// which key commits by block). After a restart this tells whether a commit that was saved
+/// before it was sent landed.
+pub async fn find_hash_commit(
+    chain: &Chain,
+    target: Target,
+    hotkey: &[u8; 32],
+    hash: &[u8; 32],
+) -> Result<Option<(u64, Option<u64>)>, ChainError> {
+    let at = chain.at_best().await?;
+    let dynamic_tempo = Batch::new(&at).has("SubnetEpochIndex");
+    let mut b = Batch::new(&at);
+    let i = b.add(
+        "WeightCommits",
+        &[
+            KeyPart::U16(target.storage_index()),
+            KeyPart::Account(*hotkey),
+        ],
+    )?;
+    let queue: Vec<([u8; 32], u64, u64, u64)> = b.fetch(chain).await?.get(i)?;
+    Ok(queue
+        .into_iter()
+        .find(|(h, ..)| h == hash)
+        .map(|(_, a, b, _)| {
+            if dynamic_tempo {
+                (b, Some(a))
+            } else {
+                (a, None)
+            }
+        }))
 }
 
 /// What reading W back showed.

@@ -177,7 +177,9 @@ async fn play_round(chain: &Chain, live: &mut Live, round: usize, owner_rules: b
                 });
                 call
             } else {
-                set_weights_call(chain, target, &w).await.expect("a weights call")
+                set_weights_call(chain, target, &w)
+                    .await
+                    .expect("a weights call")
             };
             calls.push((key.clone(), call.runtime_call()));
         }
@@ -189,8 +191,13 @@ async fn play_round(chain: &Chain, live: &mut Live, round: usize, owner_rules: b
             values: vec![65535],
             version_key: 0,
         };
-        let call = set_weights_call(chain, Target::subnet(netuid), &w).await.unwrap();
-        calls.push((dev_key(&live.subnet.owner.uri).unwrap(), call.runtime_call()));
+        let call = set_weights_call(chain, Target::subnet(netuid), &w)
+            .await
+            .unwrap();
+        calls.push((
+            dev_key(&live.subnet.owner.uri).unwrap(),
+            call.runtime_call(),
+        ));
     }
     let refs: Vec<(&Keypair, Value)> = calls.iter().map(|(k, c)| (k, c.clone())).collect();
     let results = dispatch_as_each(chain, &dev_key(OWNER_COLDKEY).unwrap(), &refs)

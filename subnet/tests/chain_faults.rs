@@ -86,6 +86,8 @@ fn node_killed_and_restarted_from_its_db() {
         "2",
         "--validator-stakes",
         "1000",
+        "--commit-reveal",
+        "off",
     ];
     let (node, subnet) = start_localnet(&wallets, port_base, &args);
     let endpoint = subnet["endpoint"].as_str().unwrap().to_string();

@@ -81,6 +81,8 @@ fn a_hundred_sigkills_lose_no_completed_round() {
             "1000",
             "--weights-rate-limit",
             "1000",
+            "--commit-reveal",
+            "off",
         ],
     );
     let endpoint = subnet["endpoint"].as_str().unwrap().to_string();

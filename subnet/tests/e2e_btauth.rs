@@ -18,7 +18,14 @@ fn over_btauth_a_validator_ranks_miners_and_verifies_its_weights() {
     let (_node, subnet) = start_localnet(
         &wallets,
         port_base,
-        &["--miners", "5", "--validator-stakes", "1000"],
+        &[
+            "--miners",
+            "5",
+            "--validator-stakes",
+            "1000",
+            "--commit-reveal",
+            "off",
+        ],
     );
     let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
     let netuid = subnet["netuid"].to_string();

@@ -1,11 +1,14 @@
-//! End to end on the real runtime (chopsticks): a bootstrapped subnet with wallet-backed keys,
-//! six miners of different quality (two good, one slow, one wrong, one sending duplicates, one
-//! down), two validators running `validator run`. After more than two tempos each validator's
-//! row of W, read back from the chain, ranks the good miners above every bad one, and each
-//! verification is a match. Then a validator is killed with SIGKILL mid-run and restarted: its
-//! scores resume from the state file.
+//! End to end on the real runtime (spec 425 under chopsticks, commit-reveal on as the chain's
+//! default, the local test drand beacon publishing pulses): a bootstrapped subnet with
+//! wallet-backed keys, six miners of different quality (two good, one slow, one wrong, one
+//! sending duplicates, one down), two validators running `validator run`. They commit
+//! timelocked weights, the chain reveals them itself, and each validator's row of W, read back
+//! from the chain, ranks the good miners above every bad one; each verification is a match.
+//! Then a validator is killed with SIGKILL mid-run and restarted: its scores resume from the
+//! state file. Two more tests kill validators around their commits: a hash commit between
+//! commit and reveal, and a timelocked commit (in mechanism 1 of two) after it is saved and
+//! before it is sent, then after it lands and before that is saved; no commit is lost.
 
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 mod common;
@@ -43,17 +46,35 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
 
     let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(250));
 
-    // Two validators, concurrently, for 10 rounds each.
+    // Two validators, concurrently, until the chain has revealed a timelocked commit of each
+    // and it read back as a match.
     let dirs = [tmp.path().join("state-0"), tmp.path().join("state-1")];
-    let mut runs: Vec<Child> = (0..2)
+    let mut runs: Vec<Proc> = (0..2)
         .map(|i| {
-            validator_run(&endpoint, &netuid, &wallets, i, &dirs[i], 10)
-                .spawn()
-                .unwrap()
+            Proc(
+                validator_run(&endpoint, &netuid, &wallets, i, &dirs[i], 1000)
+                    .spawn()
+                    .unwrap(),
+            )
         })
         .collect();
+    for dir in &dirs {
+        wait_for_state(dir, Duration::from_secs(300), |s| {
+            s["state"]["last_verification"]["outcome"] == "match"
+                && s["state"]["step"].as_u64() >= Some(10)
+        });
+    }
     for r in &mut runs {
-        assert!(r.wait().unwrap().success(), "a validator run failed");
+        let _ = r.0.kill();
+        let _ = r.0.wait();
+    }
+    for i in 0..2 {
+        let log = std::fs::read_to_string(dirs[i].with_extension("log")).unwrap_or_default();
+        assert!(log.contains("weights committed timelocked"), "{log}");
+        assert!(
+            !log.contains("weights committed by hash"),
+            "timelocked, not hash: {log}"
+        );
     }
 
     let mg = metagraph(&endpoint, &netuid);
@@ -95,7 +116,6 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
             s["state"]["last_verification"]["outcome"], "match",
             "validator {v}: {s}"
         );
-        assert_eq!(s["state"]["step"], 10);
         // No secret of the validator's keyfile appears in its log.
         let keyfile: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(wallets.join(format!("validator-{v}/hotkeys/default")))
@@ -165,11 +185,73 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
     drop(node);
 }
 
-/// A plain HTTP/1.0 GET on loopback.
-/// Under commit-reveal the loop commits, reveals in the reveal epoch, and the read-back of the
-/// revealed weights is a match.
+/// Waits until the state in `dir` satisfies `done`, or panics with it after `limit`.
+fn wait_for_state(
+    dir: &std::path::Path,
+    limit: Duration,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let start = Instant::now();
+    loop {
+        let s = state(dir);
+        if done(&s) {
+            return s;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "no such state within {limit:?}: {s}\n{}",
+            std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Waits until the log of the run in `dir` holds `needle` `count` times.
+fn wait_for_log(dir: &std::path::Path, needle: &str, count: usize, limit: Duration) {
+    let start = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
+        if log.matches(needle).count() >= count {
+            return;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "no {needle:?} within {limit:?}:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The row of W of validator `v` in mechanism `mechid`, as `(uid, u16)`.
+fn row(endpoint: &str, netuid: &str, mechid: u8, uid: usize) -> Vec<(u64, u64)> {
+    let out = bin("validator")
+        .args([
+            "metagraph",
+            "--json",
+            "--subtensor.chain_endpoint",
+            endpoint,
+            "--netuid",
+            netuid,
+            "--mechid",
+            &mechid.to_string(),
+        ])
+        .output()
+        .unwrap();
+    let mg: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    mg["neurons"][uid]["weights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
+        .collect()
+}
+
+/// A hash commit (commit-reveal v2, `--neuron.commit_reveal hash`): the validator is killed
+/// after its commit landed and before its reveal epoch; restarted, it reveals the saved commit
+/// (its salt came from the OS and was saved before the commit was sent) and reads it back as a
+/// match.
 #[test]
-fn commit_reveal_in_the_loop() {
+fn a_hash_commit_survives_a_sigkill_before_its_reveal() {
     let tmp = tempfile::tempdir().unwrap();
     let wallets = tmp.path().join("wallets");
     let port_base = free_port().saturating_sub(10).max(20000);
@@ -181,8 +263,8 @@ fn commit_reveal_in_the_loop() {
             "2",
             "--validator-stakes",
             "1000",
-            "--commit-reveal",
-            "on",
+            "--reveal-period",
+            "2",
         ],
     );
     let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
@@ -199,28 +281,148 @@ fn commit_reveal_in_the_loop() {
         ),
     ];
     std::thread::sleep(Duration::from_secs(2));
-    let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(150));
+    let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(300));
     let dir = tmp.path().join("state");
-    let status = validator_run(&endpoint, &netuid, &wallets, 0, &dir, 40)
-        .status()
-        .unwrap();
+    let run = || {
+        let mut c = validator_run(&endpoint, &netuid, &wallets, 0, &dir, 1000);
+        c.args(["--neuron.commit_reveal", "hash"]);
+        Proc(c.spawn().unwrap())
+    };
+    let mut first = run();
+    let committed = wait_for_state(&dir, Duration::from_secs(180), |s| {
+        s["state"]["pending"]["kind"] == "hash" && s["state"]["pending"]["commit_block"].is_u64()
+    });
+    let _ = first.0.kill(); // SIGKILL, before the reveal epoch (two epochs later)
+    let _ = first.0.wait();
+    let salt = committed["state"]["pending"]["salt"].clone();
+    assert_eq!(salt.as_array().map(Vec::len), Some(8), "{committed}");
+    let log = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
+    assert!(
+        !log.contains("weights verified on chain"),
+        "killed before the reveal: {log}"
+    );
+
+    let _second = run();
+    let revealed = wait_for_state(&dir, Duration::from_secs(240), |s| {
+        s["state"]["last_verification"]["outcome"] == "match"
+    });
     stop_blocks.store(true, std::sync::atomic::Ordering::Relaxed);
     producer.join().unwrap();
-    assert!(status.success());
     let log = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
-    assert!(log.contains("weights committed"), "{log}");
-    let s = state(&dir);
-    assert_eq!(
-        s["state"]["last_verification"]["outcome"], "match",
-        "{s}\n{log}"
-    );
-    let mg = metagraph(&endpoint, &netuid);
+    assert!(log.contains("resuming from the saved state"), "{log}");
+    assert!(log.contains("weights verified on chain: match"), "{log}");
     let v = subnet["validators"][0]["uid"].as_u64().unwrap() as usize;
     let good = subnet["miners"][0]["uid"].as_u64().unwrap();
+    let w = row(&endpoint, &netuid, 0, v);
     assert_eq!(
-        mg["neurons"][v]["weights"][0][0].as_u64(),
+        w.first().map(|e| e.0),
         Some(good),
-        "the revealed row weights the good miner: {}",
-        mg["neurons"][v]["weights"]
+        "the revealed row weights the good miner: {w:?} {revealed}"
+    );
+}
+
+/// Timelocked commits in mechanism 1 of a two-mechanism subnet (`--mechid 1`), killed in both
+/// windows a commit has: after it is saved and before it is sent (after the restart the chain
+/// does not have it, and the validator commits afresh), and after it landed and before that
+/// was saved (after the restart the validator finds it on chain). The chain reveals it, the
+/// read-back is a match, and the weights are in mechanism 1 only.
+#[test]
+fn timelocked_commits_in_mechanism_1_survive_sigkills_around_sending() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wallets = tmp.path().join("wallets");
+    let port_base = free_port().saturating_sub(10).max(20000);
+    let (_node, subnet) = start_localnet(
+        &wallets,
+        port_base,
+        &[
+            "--miners",
+            "2",
+            "--validator-stakes",
+            "1000",
+            "--mechanisms",
+            "2",
+        ],
+    );
+    let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
+    let netuid = subnet["netuid"].to_string();
+    let _miners = [
+        spawn_miner(&wallets, 0, port_base, &endpoint, &netuid, &[]),
+        spawn_miner(
+            &wallets,
+            1,
+            port_base,
+            &endpoint,
+            &netuid,
+            &["--behaviour", "wrong"],
+        ),
+    ];
+    std::thread::sleep(Duration::from_secs(2));
+    let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(300));
+    let dir = tmp.path().join("state");
+    let run = |pause: bool| {
+        let mut c = validator_run(&endpoint, &netuid, &wallets, 0, &dir, 1000);
+        c.args(["--mechid", "1"]);
+        if pause {
+            c.env("BT_TEST_COMMIT_PAUSE_MS", "4000");
+        }
+        Proc(c.spawn().unwrap())
+    };
+    // 1. Killed after the commit is saved, before it is sent.
+    let mut p = run(true);
+    wait_for_log(
+        &dir,
+        "test pause at=\"saved, not sent\"",
+        1,
+        Duration::from_secs(180),
+    );
+    let _ = p.0.kill();
+    let _ = p.0.wait();
+    let s = state(&dir);
+    assert_eq!(s["state"]["pending"]["kind"], "timelocked", "{s}");
+    assert!(s["state"]["pending"]["commit"].is_null(), "not sent: {s}");
+
+    // 2. Restarted: the saved commit never landed, so it commits afresh; killed after that
+    //    one landed, before it is saved.
+    let mut p = run(true);
+    wait_for_log(
+        &dir,
+        "never landed; committing afresh",
+        1,
+        Duration::from_secs(120),
+    );
+    wait_for_log(
+        &dir,
+        "test pause at=\"landed, not saved\"",
+        1,
+        Duration::from_secs(180),
+    );
+    let _ = p.0.kill();
+    let _ = p.0.wait();
+    let s = state(&dir);
+    assert!(
+        s["state"]["pending"]["commit"].is_null(),
+        "landed, not saved: {s}"
+    );
+
+    // 3. Restarted: it finds the commit on chain, and the chain reveals it.
+    let _p = run(false);
+    wait_for_log(
+        &dir,
+        "saved before the restart landed",
+        1,
+        Duration::from_secs(120),
+    );
+    wait_for_state(&dir, Duration::from_secs(300), |s| {
+        s["state"]["last_verification"]["outcome"] == "match"
+    });
+    stop_blocks.store(true, std::sync::atomic::Ordering::Relaxed);
+    producer.join().unwrap();
+    let v = subnet["validators"][0]["uid"].as_u64().unwrap() as usize;
+    let good = subnet["miners"][0]["uid"].as_u64().unwrap();
+    let w1 = row(&endpoint, &netuid, 1, v);
+    assert_eq!(w1.first().map(|e| e.0), Some(good), "mechanism 1: {w1:?}");
+    assert!(
+        row(&endpoint, &netuid, 0, v).is_empty(),
+        "nothing in mechanism 0"
     );
 }

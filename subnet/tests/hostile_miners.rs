@@ -203,6 +203,8 @@ fn ten_thousand_hostile_responses_score_zero_and_crash_nothing() {
             &MINERS.to_string(),
             "--validator-stakes",
             "1000",
+            "--commit-reveal",
+            "off",
         ],
     );
     let endpoint = subnet["endpoint"].as_str().unwrap().to_string();

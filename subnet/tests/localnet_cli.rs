@@ -81,6 +81,8 @@ fn localnet_then_metagraph_then_clean_stop() {
             "3",
             "--validator-stakes",
             "500,200",
+            "--commit-reveal",
+            "off",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -2,9 +2,9 @@
 """The Python SDK's view of a subnet, as JSON, for comparison with ours.
 
 Usage: sdk_metagraph.py ENDPOINT NETUID [--mechid M] [--block B]
-                        [--set-weights URI:UID=W,UID=W,...]...
+                        [--fake-round R] [--set-weights URI:UID=W,UID=W,...]...
                         [--commit-weights URI:SALT:UID=W,...] [--reveal-weights URI:SALT:UID=W,...]
-                        [--time RUNS]
+                        [--timelocked-commits] [--time RUNS]
 
 Runs in either SDK venv:
 - .venv-sdk-current (bittensor 10.2.0): `Subtensor.metagraph(netuid, mechid, lite=False)`, the
@@ -14,6 +14,14 @@ Runs in either SDK venv:
   `neurons.neurons(lite=False)` and `weights.weights`, reads only.
 
 Both get the chopsticks `0x` fix (tests/interop/chopsticks_fix.py) and nothing else.
+
+--fake-round R (10.2.0, before --set-weights on a commit-reveal subnet): the SDK's
+bittensor_drand encrypts to drand quicknet's key and picks the round from the wall clock,
+inside its compiled code. Offline only round 1000's real signature is known. So the script
+computes the clock time at which the SDK's own formula (bittensor-drand 1.x `generate_commit`,
+from the block, tempo and reveal period the SDK reads) gives round R, and writes it to
+libfaketime's $FAKETIME_TIMESTAMP_FILE: the process must run under LD_PRELOAD=libfaketime.
+--timelocked-commits prints the SDK's `get_timelocked_weight_commits(netuid, mechid)`.
 --time RUNS times the metagraph read (after one warm-up call) and prints
 {"n", "runs", "median_ms", "min_ms"} instead of the metagraph.
 """
@@ -56,10 +64,35 @@ def wallet_for(uri):
     return wallet
 
 
+QUICKNET_GENESIS, QUICKNET_PERIOD = 1692803367, 3
+SECURITY_BLOCK_OFFSET = 3
+
+
+def fake_clock_for_round(sub, netuid, mechid, round_, block_time=12.0):
+    """Sets libfaketime's clock so that the SDK's round formula gives `round_`."""
+    from bittensor.utils import get_mechid_storage_index
+
+    cur = sub.get_current_block()
+    h = sub.get_subnet_hyperparameters(netuid)
+    tempo, period = int(h.tempo), int(h.commit_reveal_period)
+    index = get_mechid_storage_index(netuid=netuid, mechid=mechid)
+    first = ((cur + index + 1) // (tempo + 1) + period) * (tempo + 1) - (index + 1)
+    target = first + SECURITY_BLOCK_OFFSET
+    now = QUICKNET_GENESIS + round_ * QUICKNET_PERIOD - (target - cur) * block_time + 1.0
+    path = os.environ.get("FAKETIME_TIMESTAMP_FILE")
+    if not path:
+        sys.exit("--fake-round needs the process under libfaketime with FAKETIME_TIMESTAMP_FILE")
+    with open(path, "w") as f:
+        f.write("@" + time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now)))
+
+
 def writes_v10(sub, netuid, mechid, args):
     """Runs the write flags in order; returns the remaining arguments."""
-    while args and args[0] in ("--set-weights", "--commit-weights", "--reveal-weights"):
+    while args and args[0] in ("--set-weights", "--commit-weights", "--reveal-weights", "--fake-round"):
         flag, value, args = args[0], args[1], args[2:]
+        if flag == "--fake-round":
+            fake_clock_for_round(sub, netuid, mechid, int(value))
+            continue
         if flag == "--set-weights":
             uri, spec = value.split(":", 1)
             uids, weights = pairs(spec)
@@ -158,6 +191,11 @@ def main(argv):
     read = read_v11 if v11 else read_v10
     if not v11:
         args = writes_v10(sub, netuid, mechid, args)
+    if args and args[0] == "--timelocked-commits":
+        commits = sub.get_timelocked_weight_commits(netuid, mechid=mechid, block=block)
+        print(json.dumps([[str(c[0]), int(c[1]), "0x" + bytes(c[2]).hex() if not isinstance(c[2], str) else c[2], int(c[3])]
+                          for c in commits]))
+        return
     if args and args[0] == "--time":
         runs = int(args[1])
         n = read(sub, netuid, mechid, block)["n"]

@@ -137,6 +137,14 @@ struct RunArgs {
     /// or btauth (SDK 11's hotkey-signed HTTP at the task's route).
     #[arg(long, value_enum, env = "BT_WIRE", default_value_t = bt_wire::Protocol::Synapse)]
     wire: bt_wire::Protocol,
+    /// Under commit-reveal: `timelocked` (commit-reveal v4: encrypted to a drand round, revealed
+    /// by the chain), `hash` (v2: revealed by the validator), or `auto` (timelocked where the
+    /// runtime takes it).
+    #[arg(long = "neuron.commit_reveal", value_enum, default_value_t = crate::commit::CommitMode::Auto)]
+    commit_reveal: crate::commit::CommitMode,
+    /// The chain's block time in seconds, for the drand round a timelocked commit targets.
+    #[arg(long = "subtensor.block_time", default_value_t = 12.0)]
+    block_time: f64,
 }
 
 fn run_validator<T: Task>(args: RunArgs, make_task: impl FnOnce() -> Result<T>) -> Result<()> {
@@ -179,6 +187,8 @@ fn run_validator<T: Task>(args: RunArgs, make_task: impl FnOnce() -> Result<T>) 
         max_rounds: args.max_rounds,
         chain_timeout: std::time::Duration::from_secs(args.chain.timeout),
         wire: args.wire,
+        commit_mode: args.commit_reveal,
+        block_time: std::time::Duration::from_secs_f64(args.block_time.clamp(0.1, 3600.0)),
     };
     let task = make_task()?;
     tracing::info!(wire = %config.wire, "querying miners over {}", config.wire);
@@ -187,7 +197,8 @@ fn run_validator<T: Task>(args: RunArgs, make_task: impl FnOnce() -> Result<T>) 
         hotkey,
         task,
         network::shutdown_signal(),
-    ))
+    ))?;
+    Ok(())
 }
 
 /// `validator state …`.

@@ -3,6 +3,8 @@
 //! - [`cli`]: the `validator` command line, for a subnet's binary to run with its task;
 //! - [`btauth`]: `validator btauth sign|verify`;
 //! - [`config`]: `--config FILE` (TOML) as flags;
+//! - [`error`]: the loop's typed errors;
+//! - [`commit`]: commits waiting for the chain (timelocked or by hash), saved before sending;
 //! - [`offline`]: the core's math on JSON (process-weights, epoch);
 //! - [`network`]: the chain subcommands (localnet, metagraph, yuma);
 //! - [`state`]: the crash-safe state file;
@@ -12,7 +14,9 @@
 
 pub mod btauth;
 pub mod cli;
+pub mod commit;
 pub mod config;
+pub mod error;
 pub mod network;
 pub mod offline;
 pub mod run;
@@ -20,3 +24,5 @@ pub mod state;
 pub mod task;
 
 pub use bt_wire::wallet;
+
+pub use error::Error;

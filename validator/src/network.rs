@@ -50,8 +50,9 @@ pub struct LocalnetArgs {
     /// Blocks per epoch.
     #[arg(long, default_value_t = 10)]
     pub tempo: u16,
-    /// Commit-reveal on the subnet: `on` or `off`.
-    #[arg(long, value_parser = on_off, default_value = "off", action = clap::ArgAction::Set)]
+    /// Commit-reveal on the subnet: `on` (the chain's default: validators commit, timelocked
+    /// or by hash) or `off` (weights are set directly).
+    #[arg(long, value_parser = on_off, default_value = "on", action = clap::ArgAction::Set)]
     pub commit_reveal: bool,
     /// Epochs between a commit and its reveal.
     #[arg(long, default_value_t = 1)]
@@ -215,7 +216,8 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
         subnet.netuid,
         node.log_path().display()
     );
-    let block_time = (args.block_time > 0.0).then(|| Duration::from_secs_f64(args.block_time.max(0.1)));
+    let block_time =
+        (args.block_time > 0.0).then(|| Duration::from_secs_f64(args.block_time.max(0.1)));
     tokio::select! {
         _ = produce_blocks(&chain, block_time, beacon.as_ref()) => {}
         _ = shutdown_signal() => {}

@@ -1,10 +1,24 @@
-//! `validator run`: the validation loop.
+//! `validator run`: the validation loop, a small state machine whose state survives restarts.
 //!
-//! Each round: sync the metagraph (every tempo, or when our weights are old), query a sample
-//! of serving miners, judge and score them, checkpoint the state, and — when the chain's rate
-//! limit allows — turn the scores into weights with the core, submit them (commit/reveal when
-//! the subnet requires it), wait for inclusion and read them back. A chain error is logged,
-//! counted and retried next round; nothing is lost, because the state is written every round.
+//! Each round goes through these phases, each a function below:
+//! 1. **Sync**: the metagraph of the subnet and mechanism (every round; the hotkeys' uids,
+//!    the hyperparameters, the schedule).
+//! 2. **Score**: query a rotating sample of serving miners, judge the answers, update the
+//!    moving-average scores.
+//! 3. **Checkpoint**: write the state (scores, the task's state, the pending commit).
+//! 4. Then either **Submit**, when no commit is pending and the rate limit allows: the scores
+//!    become weights through the core (the SDK's processing, quantized chain-safe), set
+//!    directly when the subnet has commit-reveal off and read back; under commit-reveal,
+//!    committed timelocked (the chain reveals them) or by hash (the validator reveals them),
+//!    the commit saved before it is sent;
+//! 5. or **AwaitReveal**, while a commit is pending: a hash commit is revealed once its reveal
+//!    epoch has come and read back; a timelocked one is read back once the chain has revealed
+//!    it (`match`, `mismatch`) or dropped it (`dropped`, with the reason).
+//!
+//! Errors are typed ([`Error`]): a retryable one is logged with its advice, counted in
+//! `validator_chain_errors{kind}`, and the next round starts from a fresh read; any other one
+//! stops the loop after a checkpoint. Nothing is lost: the state is written every round, and a
+//! commit before it is sent.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,8 +26,8 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
-use bt_chain::weights::{self as chain_weights, Verification, WeightsToSet};
+use bt_chain::timelock::{self, TimelockOutcome};
+use bt_chain::weights::{self as chain_weights, Target, Verification, WeightsToSet};
 use bt_chain::{metagraph, Chain, ChainError, TxError};
 use bt_core::ema::ScoreBook;
 use bt_core::metagraph::Metagraph;
@@ -25,6 +39,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use subxt_signer::sr25519::Keypair;
 
+use crate::commit::{random_salt, CommitMode, PendingCommit};
+use crate::error::Error;
 use crate::state::{SentWeights, Source, StateFile, ValidatorState};
 use crate::task::{Task, Verdict};
 use bt_wire::dendrite::{AxonTarget, Dendrite, DendriteConfig};
@@ -59,6 +75,10 @@ pub struct RunConfig {
     pub chain_timeout: Duration,
     /// The protocol the subnet's miners speak.
     pub wire: Protocol,
+    /// How to commit when the subnet has commit-reveal on.
+    pub commit_mode: CommitMode,
+    /// The chain's block time, for the drand round of a timelocked commit (12 s on finney).
+    pub block_time: Duration,
 }
 
 /// Labels for per-status response counts.
@@ -101,7 +121,7 @@ impl Metrics {
             "Moving-average score per uid",
             self.scores.clone(),
         );
-        r.register("validator_weights", "Weight submissions by outcome (set, match, mismatch, not_yet_included, committed, revealed)", self.weights.clone());
+        r.register("validator_weights", "Weight submissions by outcome (set, committed, revealed, match, mismatch, not_yet_included, dropped)", self.weights.clone());
         r.register(
             "validator_chain_errors",
             "Chain errors by kind",
@@ -115,25 +135,13 @@ impl Metrics {
     }
 }
 
-fn error_kind(e: &ChainError) -> String {
-    match e {
-        ChainError::Tx(t) => format!("{t:?}")
-            .split(['(', ' ', '{'])
-            .next()
-            .unwrap_or("tx")
-            .to_string(),
-        ChainError::Connect { .. } => "connect".into(),
-        ChainError::Timeout { .. } => "timeout".into(),
-        ChainError::NoSuchSubnet { .. } => "no_such_subnet".into(),
-        _ => "rpc".into(),
-    }
-}
-
-/// A commit waiting for its reveal epoch.
-struct PendingReveal {
-    weights: WeightsToSet,
-    salt: Vec<u16>,
-    commit_block: u64,
+/// What the round does after its checkpoint.
+#[derive(Debug)]
+enum Next {
+    /// No commit pending: submit when the rate limit allows.
+    Submit,
+    /// A commit is pending: reveal it (hash) or read it back (timelocked).
+    AwaitReveal(PendingCommit),
 }
 
 /// The loop's memory between rounds.
@@ -148,52 +156,52 @@ struct Validator<T: Task> {
     step: u64,
     last_weights: Option<SentWeights>,
     last_verification: Option<serde_json::Value>,
-    pending_reveal: Option<PendingReveal>,
+    pending: Option<PendingCommit>,
     metagraph: Option<Metagraph>,
     cursor: usize,
     metrics: Metrics,
 }
 
 /// Runs the loop for `task` until `shutdown` resolves (then checkpoints) or `max_rounds` is
-/// reached.
+/// reached. Returns the error that stopped it, if one did (see [`Error::is_retryable`]).
 pub async fn run<T: Task>(
     config: RunConfig,
     hotkey: Keypair,
     mut task: T,
     shutdown: impl std::future::Future<Output = ()>,
-) -> Result<()> {
+) -> Result<(), Error> {
     let hotkey_ss58 = bt_chain::AccountId32(hotkey.public_key().0).to_string();
     let state_file = StateFile::new(&config.state_dir);
-    let loaded = state_file
-        .load()
-        .with_context(|| format!("reading the state in {}", config.state_dir.display()))?;
+    let loaded = state_file.load()?;
     for (path, reason) in &loaded.quarantined {
         tracing::error!(file = %path.display(), %reason, "a state file was bad and has been moved aside");
     }
-    let (scores, step, last_weights, last_verification) = match loaded.state {
+    let (scores, step, last_weights, last_verification, pending) = match loaded.state {
         Some((s, source)) if s.netuid == config.netuid => {
-            tracing::info!(step = s.step, uids = s.scores.len(), from = ?source, "resuming from the saved state");
+            tracing::info!(step = s.step, uids = s.scores.len(), from = ?source, pending = s.pending.as_ref().map(PendingCommit::kind), "resuming from the saved state");
             if source == Source::Previous {
                 tracing::warn!(
                     "the current state file was missing or bad; resumed from the previous one"
                 );
             }
             let book = ScoreBook::from_parts(config.alpha, s.scores, s.hotkeys)
-                .context("the saved scores are inconsistent")?;
+                .map_err(|e| Error::Scores(e.to_string()))?;
             if let Err(reason) = task.restore(s.task) {
                 tracing::warn!(%reason, "the task's saved state does not load; the task starts fresh");
             }
-            (book, s.step, s.last_weights, s.last_verification)
+            (book, s.step, s.last_weights, s.last_verification, s.pending)
         }
-        Some((s, _)) => anyhow::bail!(
-            "the state in {} is for netuid {}, not {}: use another --state.dir",
-            config.state_dir.display(),
-            s.netuid,
-            config.netuid
-        ),
+        Some((s, _)) => {
+            return Err(Error::OtherSubnet {
+                dir: config.state_dir.clone(),
+                saved: s.netuid,
+                wanted: config.netuid,
+            })
+        }
         None => {
             tracing::info!("no saved state: starting fresh");
-            (ScoreBook::new(config.alpha)?, 0, None, None)
+            let book = ScoreBook::new(config.alpha).map_err(|e| Error::Scores(e.to_string()))?;
+            (book, 0, None, None, None)
         }
     };
     let dendrite = Dendrite::new(
@@ -203,7 +211,8 @@ pub async fn run<T: Task>(
             protocol: config.wire,
             ..DendriteConfig::default()
         },
-    )?;
+    )
+    .map_err(|e| Error::Dendrite(e.to_string()))?;
     let metrics = Metrics::default();
     if let Some(addr) = config.metrics_addr {
         serve_metrics(addr, &metrics).await?;
@@ -218,7 +227,7 @@ pub async fn run<T: Task>(
         step,
         last_weights,
         last_verification,
-        pending_reveal: None,
+        pending,
         metagraph: None,
         cursor: 0,
         metrics,
@@ -239,12 +248,7 @@ pub async fn run<T: Task>(
                     backoff = Duration::from_millis(500);
                 }
                 Err(e) => {
-                    v.metrics
-                        .chain_errors
-                        .get_or_create(&KindLabel {
-                            kind: error_kind(&e),
-                        })
-                        .inc();
+                    v.count_error(e.kind());
                     tracing::warn!(error = %e, wait_ms = backoff.as_millis() as u64, "chain unreachable; retrying");
                     tokio::select! {
                         _ = &mut shutdown => break,
@@ -261,27 +265,14 @@ pub async fn run<T: Task>(
             r = v.round(&c) => r,
         };
         if let Err(e) = round {
-            let fatal = e.downcast_ref::<Fatal>().is_some();
-            tracing::error!(error = %format!("{e:#}"), "round failed");
-            if fatal {
+            tracing::error!(error = %e, kind = e.kind(), "round failed");
+            v.count_error(e.kind());
+            if !e.is_retryable() {
                 v.checkpoint()?;
                 return Err(e);
             }
-            if let Some(ce) = e.downcast_ref::<ChainError>() {
-                v.metrics
-                    .chain_errors
-                    .get_or_create(&KindLabel {
-                        kind: error_kind(ce),
-                    })
-                    .inc();
-                if matches!(
-                    ce,
-                    ChainError::Connect { .. }
-                        | ChainError::Timeout { .. }
-                        | ChainError::Rpc { .. }
-                ) {
-                    chain = None;
-                }
+            if e.is_connection() {
+                chain = None;
             }
         }
         tokio::select! {
@@ -294,38 +285,35 @@ pub async fn run<T: Task>(
     Ok(())
 }
 
-/// An error the loop must not retry (the operator has to act).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Fatal(String);
-
 impl<T: Task> Validator<T> {
-    fn checkpoint(&self) -> Result<()> {
-        let state = ValidatorState {
-            netuid: self.config.netuid,
-            step: self.step,
-            block: self.metagraph.as_ref().map_or(0, |m| m.block),
-            alpha: self.scores.alpha(),
-            scores: self.scores.scores().to_vec(),
-            hotkeys: self.scores.hotkeys().to_vec(),
-            task: self.task.snapshot(),
-            last_weights: self.last_weights.clone(),
-            last_verification: self.last_verification.clone(),
-        };
-        self.state_file.save(&state).context("writing the state")?;
-        Ok(())
+    /// One round: Sync → Score → Checkpoint → Submit | AwaitReveal.
+    async fn round(&mut self, chain: &Chain) -> Result<(), Error> {
+        let (mg, my_uid) = self.sync(chain).await?;
+        self.score(&mg, my_uid).await?;
+        self.checkpoint()?;
+        match self.next() {
+            Next::Submit => self.submit(chain, &mg, my_uid).await,
+            Next::AwaitReveal(pending) => self.await_reveal(chain, pending).await,
+        }
     }
 
-    async fn round(&mut self, chain: &Chain) -> Result<()> {
+    fn next(&mut self) -> Next {
+        match self.pending.clone() {
+            Some(p) => Next::AwaitReveal(p),
+            None => Next::Submit,
+        }
+    }
+
+    /// **Sync**: the metagraph, our uid, the hotkeys the scores belong to.
+    async fn sync(&mut self, chain: &Chain) -> Result<(Metagraph, u16), Error> {
         let netuid = self.config.netuid;
         let mg = metagraph::sync_mechanism(chain, netuid, self.config.mecid, None).await?;
-        let Some(my_uid) = mg.uid_of(&self.hotkey.public_key().0) else {
-            return Err(Fatal(format!(
-                "hotkey {} is not registered on netuid {netuid}: register it (btcli subnets register) or check --wallet.hotkey/--netuid",
-                self.hotkey_ss58
-            ))
-            .into());
-        };
+        let my_uid =
+            mg.uid_of(&self.hotkey.public_key().0)
+                .ok_or_else(|| Error::NotRegistered {
+                    hotkey: self.hotkey_ss58.clone(),
+                    netuid,
+                })?;
         self.task.set_tempo(u64::from(mg.hyperparams.tempo));
         let hotkeys: Vec<String> = mg
             .neurons
@@ -335,8 +323,11 @@ impl<T: Task> Validator<T> {
         for uid in self.scores.sync_hotkeys(&hotkeys) {
             self.task.reset_uid(uid);
         }
+        Ok((mg, my_uid))
+    }
 
-        // Query a rotating sample of serving miners (not ourselves).
+    /// **Score**: a rotating sample of serving miners (not ourselves), judged and scored.
+    async fn score(&mut self, mg: &Metagraph, my_uid: u16) -> Result<(), Error> {
         let serving: Vec<AxonTarget> = mg
             .neurons
             .iter()
@@ -356,8 +347,8 @@ impl<T: Task> Validator<T> {
         let request = self.task.request(self.step);
         let replies = self.dendrite.forward(&targets, &request).await;
         let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_secs() as i64;
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
         let mut verdicts = Vec::with_capacity(replies.len());
         for reply in &replies {
             self.metrics
@@ -371,7 +362,9 @@ impl<T: Task> Validator<T> {
             verdicts.push((reply.uid, verdict));
         }
         let (uids, rewards) = self.task.rewards(&verdicts, mg.block, mg.n());
-        self.scores.update(&uids, &rewards)?;
+        self.scores
+            .update(&uids, &rewards)
+            .map_err(|e| Error::Scores(e.to_string()))?;
         for (uid, score) in self.scores.scores().iter().enumerate() {
             self.metrics
                 .scores
@@ -394,126 +387,338 @@ impl<T: Task> Validator<T> {
             "round scored"
         );
         self.metagraph = Some(mg.clone());
-        self.checkpoint()?;
-
-        self.weights(chain, &mg, my_uid).await
+        Ok(())
     }
 
-    /// Sets (or commits/reveals) weights when the rate limit allows, then verifies them.
-    async fn weights(&mut self, chain: &Chain, mg: &Metagraph, my_uid: u16) -> Result<()> {
+    /// **Checkpoint**: the state, atomically (see [`crate::state`]).
+    fn checkpoint(&self) -> Result<(), Error> {
+        let state = ValidatorState {
+            netuid: self.config.netuid,
+            step: self.step,
+            block: self.metagraph.as_ref().map_or(0, |m| m.block),
+            alpha: self.scores.alpha(),
+            scores: self.scores.scores().to_vec(),
+            hotkeys: self.scores.hotkeys().to_vec(),
+            task: self.task.snapshot(),
+            last_weights: self.last_weights.clone(),
+            last_verification: self.last_verification.clone(),
+            pending: self.pending.clone(),
+        };
+        self.state_file.save(&state)?;
+        Ok(())
+    }
+
+    /// The weights the scores give, for the chain's current rules; `None` while nothing is
+    /// scored or the rate limit has not passed since our last weights.
+    fn weights_due(&self, mg: &Metagraph, my_uid: u16) -> Result<Option<WeightsToSet>, Error> {
         let h = &mg.hyperparams;
         let last_update = mg.neurons[usize::from(my_uid)].last_update;
-        if let Some(p) = self.pending_reveal.take() {
-            match chain_weights::reveal_weights(
-                chain,
-                &self.hotkey,
-                self.target(),
-                &p.weights,
-                &p.salt,
-            )
-            .await
-            {
-                Ok(_) => {
-                    self.metrics
-                        .weights
-                        .get_or_create(&KindLabel {
-                            kind: "revealed".into(),
-                        })
-                        .inc();
-                    let v = chain_weights::verify_weights(
-                        chain,
-                        self.target(),
-                        &self.hotkey.public_key().0,
-                        &p.weights,
-                        p.commit_block,
-                    )
-                    .await?;
-                    self.record_verification(&v);
-                }
-                Err(ChainError::Tx(TxError::Reveal(reason))) => {
-                    tracing::debug!(%reason, "reveal not yet possible; retrying next round");
-                    self.pending_reveal = Some(p);
-                }
-                Err(e) => {
-                    self.pending_reveal = Some(p);
-                    return Err(e.into());
-                }
-            }
-            return Ok(());
-        }
         let rate_ok =
             last_update == 0 || mg.block.saturating_sub(last_update) >= h.weights_rate_limit;
         let already = self.last_weights.as_ref().is_some_and(|w| {
             w.block >= last_update && mg.block.saturating_sub(w.block) < h.weights_rate_limit.max(1)
         });
         if !rate_ok || already || self.scores.scores().iter().all(|s| *s == 0.0) {
-            return Ok(());
+            return Ok(None);
         }
         let n = mg.n();
         let mut raw = self.scores.weights_f32();
         raw.resize(n, 0.0);
         let uids: Vec<u16> = (0..n as u16).collect();
         let params = WeightParams::from_chain(n, h.min_allowed_weights, h.max_weights_limit);
-        let processed = process_weights(&uids, &raw, &params)?;
-        let emit = quantize_for_chain(&processed.uids, &processed.weights, h.max_weights_limit)?;
-        let w = WeightsToSet {
+        let processed =
+            process_weights(&uids, &raw, &params).map_err(|e| Error::Weights(e.to_string()))?;
+        let emit = quantize_for_chain(&processed.uids, &processed.weights, h.max_weights_limit)
+            .map_err(|e| Error::Weights(e.to_string()))?;
+        Ok(Some(WeightsToSet {
             uids: emit.uids,
             values: emit.values,
             version_key: self.config.version_key.max(h.weights_version),
-        };
-        if h.commit_reveal_enabled {
-            let salt: Vec<u16> = (0..8)
-                .map(|i| (self.step as u16).wrapping_mul(31).wrapping_add(i * 7919))
-                .collect();
-            let included =
-                chain_weights::commit_weights(chain, &self.hotkey, self.target(), &w, &salt)
-                    .await?;
-            self.metrics
-                .weights
-                .get_or_create(&KindLabel {
-                    kind: "committed".into(),
-                })
-                .inc();
-            tracing::info!(
-                block = included.block_number,
-                uids = w.uids.len(),
-                "weights committed; revealing in the reveal epoch"
-            );
-            self.last_weights = Some(SentWeights {
-                block: included.block_number,
-                uids: w.uids.clone(),
-                values: w.values.clone(),
-                version_key: w.version_key,
-            });
-            self.pending_reveal = Some(PendingReveal {
-                weights: w,
-                salt,
-                commit_block: included.block_number,
-            });
-            self.checkpoint()?;
+        }))
+    }
+
+    /// **Submit**: set the weights directly, or commit them under commit-reveal.
+    async fn submit(&mut self, chain: &Chain, mg: &Metagraph, my_uid: u16) -> Result<(), Error> {
+        let Some(w) = self.weights_due(mg, my_uid)? else {
             return Ok(());
+        };
+        let h = &mg.hyperparams;
+        if !h.commit_reveal_enabled {
+            let out = chain_weights::set_and_verify(chain, &self.hotkey, self.target(), &w).await?;
+            self.count_weights("set");
+            self.remember_sent(&w, out.included_at);
+            self.record_verification(&out.verification);
+            return self.checkpoint();
         }
-        let out = chain_weights::set_and_verify(chain, &self.hotkey, self.target(), &w).await?;
-        self.metrics
-            .weights
-            .get_or_create(&KindLabel { kind: "set".into() })
-            .inc();
+        let timelocked = match self.config.commit_mode {
+            CommitMode::Hash => false,
+            CommitMode::Timelocked | CommitMode::Auto => {
+                let can = h.commit_reveal_version >= 4 && timelock_calls(chain).await?;
+                if !can && self.config.commit_mode == CommitMode::Timelocked {
+                    return Err(Error::CommitReveal(format!(
+                        "the chain takes commit-reveal version {} and no timelocked commits; use --neuron.commit_reveal hash",
+                        h.commit_reveal_version
+                    )));
+                }
+                can
+            }
+        };
+        if timelocked {
+            self.commit_timelocked(chain, w).await
+        } else {
+            self.commit_hash(chain, w).await
+        }
+    }
+
+    /// A timelocked commit: prepared, saved, sent, and saved again with where the chain keyed
+    /// it.
+    async fn commit_timelocked(&mut self, chain: &Chain, w: WeightsToSet) -> Result<(), Error> {
+        let prepared = timelock::prepare_commit(
+            chain,
+            &self.hotkey.public_key().0,
+            self.target(),
+            &w,
+            self.config.block_time,
+        )
+        .await?;
+        self.pending = Some(PendingCommit::Timelocked {
+            weights: w.clone(),
+            prepared: prepared.clone(),
+            commit: None,
+        });
+        self.checkpoint()?;
+        commit_window("saved, not sent").await;
+        match timelock::submit_prepared(chain, &self.hotkey, &prepared, self.config.block_time)
+            .await
+        {
+            Ok(commit) => {
+                commit_window("landed, not saved").await;
+                self.count_weights("committed");
+                tracing::info!(
+                    block = commit.included_at,
+                    reveal_round = commit.reveal_round,
+                    reveal_epoch = commit.reveal_epoch,
+                    expected_reveal_block = commit.expected_reveal_block,
+                    uids = w.uids.len(),
+                    "weights committed timelocked; the chain reveals them in the reveal epoch"
+                );
+                self.remember_sent(&w, commit.included_at);
+                self.pending = Some(PendingCommit::Timelocked {
+                    weights: w,
+                    prepared,
+                    commit: Some(commit),
+                });
+                self.checkpoint()
+            }
+            Err(e) => self.forget_pending(e),
+        }
+    }
+
+    /// A hash commit: salt from the OS, saved, sent, and saved again with its block.
+    async fn commit_hash(&mut self, chain: &Chain, w: WeightsToSet) -> Result<(), Error> {
+        let salt = random_salt()
+            .map_err(|e| Error::CommitReveal(format!("the OS random generator failed: {e}")))?;
+        let target = self.target();
+        let hash = chain_weights::commit_hash(&self.hotkey.public_key().0, target, &w, &salt);
+        self.pending = Some(PendingCommit::Hash {
+            target,
+            weights: w.clone(),
+            salt: salt.clone(),
+            hash,
+            commit_block: None,
+        });
+        self.checkpoint()?;
+        commit_window("saved, not sent").await;
+        match chain_weights::commit_weights(chain, &self.hotkey, target, &w, &salt).await {
+            Ok(included) => {
+                commit_window("landed, not saved").await;
+                self.count_weights("committed");
+                tracing::info!(
+                    block = included.block_number,
+                    uids = w.uids.len(),
+                    "weights committed by hash; revealing in the reveal epoch"
+                );
+                self.remember_sent(&w, included.block_number);
+                self.pending = Some(PendingCommit::Hash {
+                    target,
+                    weights: w,
+                    salt,
+                    hash,
+                    commit_block: Some(included.block_number),
+                });
+                self.checkpoint()
+            }
+            Err(e) => self.forget_pending(e),
+        }
+    }
+
+    /// A commit the chain refused never landed: nothing is pending.
+    fn forget_pending(&mut self, e: ChainError) -> Result<(), Error> {
+        self.pending = None;
+        self.checkpoint()?;
+        Err(e.into())
+    }
+
+    /// **AwaitReveal**: reveal a hash commit when its epoch has come, or read a timelocked
+    /// one back once the chain has revealed or dropped it.
+    async fn await_reveal(&mut self, chain: &Chain, pending: PendingCommit) -> Result<(), Error> {
+        match pending {
+            PendingCommit::Hash {
+                target,
+                weights,
+                salt,
+                hash,
+                commit_block,
+            } => {
+                let Some(commit_block) = self
+                    .confirm_hash_commit(chain, target, &hash, commit_block)
+                    .await?
+                else {
+                    return Ok(());
+                };
+                match chain_weights::reveal_weights(chain, &self.hotkey, target, &weights, &salt)
+                    .await
+                {
+                    Ok(_) => {
+                        self.count_weights("revealed");
+                        let v = chain_weights::verify_weights(
+                            chain,
+                            target,
+                            &self.hotkey.public_key().0,
+                            &weights,
+                            commit_block,
+                        )
+                        .await?;
+                        self.pending = None;
+                        self.record_verification(&v);
+                        self.checkpoint()
+                    }
+                    Err(ChainError::Tx(TxError::Reveal(reason)))
+                        if reason.contains("RevealTooEarly") =>
+                    {
+                        tracing::debug!(%reason, "the reveal epoch has not come; retrying next round");
+                        Ok(())
+                    }
+                    Err(ChainError::Tx(TxError::Reveal(reason))) => {
+                        // The commit expired (its reveal epoch passed) or is gone.
+                        self.pending = None;
+                        self.record_dropped(&reason);
+                        self.checkpoint()
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            PendingCommit::Timelocked {
+                weights,
+                prepared,
+                commit,
+            } => {
+                let commit = match commit {
+                    Some(c) => c,
+                    None => match timelock::find_commit(chain, &prepared, self.config.block_time)
+                        .await?
+                    {
+                        Some(c) => {
+                            tracing::info!(
+                                block = c.included_at,
+                                "the commit saved before the restart landed"
+                            );
+                            self.pending = Some(PendingCommit::Timelocked {
+                                weights: weights.clone(),
+                                prepared,
+                                commit: Some(c.clone()),
+                            });
+                            self.checkpoint()?;
+                            c
+                        }
+                        None => {
+                            tracing::warn!("the commit saved before the restart never landed; committing afresh");
+                            self.pending = None;
+                            return self.checkpoint();
+                        }
+                    },
+                };
+                match timelock::verify_timelocked(chain, &commit, &weights).await? {
+                    TimelockOutcome::Pending { .. } => Ok(()),
+                    TimelockOutcome::Revealed { verification, .. } => {
+                        self.count_weights("revealed");
+                        self.pending = None;
+                        self.record_verification(&verification);
+                        self.checkpoint()
+                    }
+                    TimelockOutcome::Dropped { reason, block } => {
+                        self.pending = None;
+                        self.record_dropped(&format!("{reason:?} (block {block})"));
+                        self.checkpoint()
+                    }
+                }
+            }
+        }
+    }
+
+    /// The block of a hash commit: known, or (saved before it was sent) found on chain; `None`
+    /// after forgetting a commit that never landed.
+    async fn confirm_hash_commit(
+        &mut self,
+        chain: &Chain,
+        target: Target,
+        hash: &[u8; 32],
+        commit_block: Option<u64>,
+    ) -> Result<Option<u64>, Error> {
+        if commit_block.is_some() {
+            return Ok(commit_block);
+        }
+        match chain_weights::find_hash_commit(chain, target, &self.hotkey.public_key().0, hash)
+            .await?
+        {
+            Some((block, _)) => {
+                tracing::info!(block, "the hash commit saved before the restart landed");
+                if let Some(PendingCommit::Hash { commit_block, .. }) = &mut self.pending {
+                    *commit_block = Some(block);
+                }
+                self.checkpoint()?;
+                Ok(Some(block))
+            }
+            None => {
+                tracing::warn!(
+                    "the hash commit saved before the restart never landed; committing afresh"
+                );
+                self.pending = None;
+                self.checkpoint()?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Where this validator's weights go.
+    fn target(&self) -> Target {
+        Target {
+            netuid: self.config.netuid,
+            mecid: self.config.mecid,
+        }
+    }
+
+    fn remember_sent(&mut self, w: &WeightsToSet, block: u64) {
         self.last_weights = Some(SentWeights {
-            block: out.included_at,
+            block,
             uids: w.uids.clone(),
             values: w.values.clone(),
             version_key: w.version_key,
         });
-        self.record_verification(&out.verification);
-        self.checkpoint()
     }
 
-    /// Where this validator's weights go.
-    fn target(&self) -> chain_weights::Target {
-        chain_weights::Target {
-            netuid: self.config.netuid,
-            mecid: self.config.mecid,
-        }
+    fn count_weights(&self, kind: &str) {
+        self.metrics
+            .weights
+            .get_or_create(&KindLabel { kind: kind.into() })
+            .inc();
+    }
+
+    fn count_error(&self, kind: &str) {
+        self.metrics
+            .chain_errors
+            .get_or_create(&KindLabel { kind: kind.into() })
+            .inc();
     }
 
     fn record_verification(&mut self, v: &Verification) {
@@ -522,10 +727,7 @@ impl<T: Task> Validator<T> {
             Verification::Mismatch { .. } => "mismatch",
             Verification::NotYetIncluded { .. } => "not_yet_included",
         };
-        self.metrics
-            .weights
-            .get_or_create(&KindLabel { kind: kind.into() })
-            .inc();
+        self.count_weights(kind);
         match v {
             Verification::Match { block, .. } => {
                 tracing::info!(block, "weights verified on chain: match")
@@ -534,10 +736,47 @@ impl<T: Task> Validator<T> {
         }
         self.last_verification = serde_json::to_value(v).ok();
     }
+
+    fn record_dropped(&mut self, reason: &str) {
+        self.count_weights("dropped");
+        tracing::warn!(%reason, "the chain dropped the commit: these weights never landed; the next round commits afresh");
+        self.last_verification = Some(serde_json::json!({"outcome": "dropped", "reason": reason}));
+    }
+}
+
+/// The crash tests' hook: with `BT_TEST_COMMIT_PAUSE_MS` set, a commit waits that long after
+/// it is saved and before it is sent, and after it lands and before that is saved, so that a
+/// SIGKILL can land in either window. Logs `test pause: <where>` first.
+async fn commit_window(at: &str) {
+    static PAUSE: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
+    let pause = PAUSE.get_or_init(|| {
+        std::env::var("BT_TEST_COMMIT_PAUSE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_millis)
+    });
+    if let Some(pause) = pause {
+        tracing::info!(at, "test pause");
+        tokio::time::sleep(*pause).await;
+    }
+}
+
+/// True when the runtime has the timelocked commit calls.
+async fn timelock_calls(chain: &Chain) -> Result<bool, Error> {
+    let at = chain.at_best().await?;
+    Ok(at
+        .metadata_ref()
+        .pallet_by_name("SubtensorModule")
+        .is_some_and(|p| {
+            p.call_variant_by_name("commit_timelocked_mechanism_weights")
+                .is_some()
+                || p.call_variant_by_name("commit_timelocked_weights")
+                    .is_some()
+        }))
 }
 
 /// Serves `/metrics` (OpenMetrics text) on `addr` in the background.
-async fn serve_metrics(addr: SocketAddr, metrics: &Metrics) -> Result<()> {
+async fn serve_metrics(addr: SocketAddr, metrics: &Metrics) -> Result<(), Error> {
     let mut registry = Registry::default();
     metrics.register(&mut registry);
     let registry = Arc::new(Mutex::new(registry));
@@ -562,7 +801,7 @@ async fn serve_metrics(addr: SocketAddr, metrics: &Metrics) -> Result<()> {
     );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("metrics: cannot listen on {addr}"))?;
+        .map_err(|source| Error::Metrics { addr, source })?;
     tracing::info!(%addr, "metrics at /metrics");
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {

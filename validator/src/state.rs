@@ -58,8 +58,13 @@ pub struct ValidatorState {
     pub task: serde_json::Value,
     /// The last weights submitted.
     pub last_weights: Option<SentWeights>,
-    /// The read-back of the last submission (`match`, `mismatch`, `not_yet_included`).
+    /// The read-back of the last submission (`match`, `mismatch`, `not_yet_included`,
+    /// `dropped`).
     pub last_verification: Option<serde_json::Value>,
+    /// A commit the chain has not answered for yet (saved before it is sent; see
+    /// [`crate::commit`]).
+    #[serde(default)]
+    pub pending: Option<crate::commit::PendingCommit>,
 }
 
 /// Why the state could not be written or read.
@@ -340,6 +345,18 @@ pub fn summary(state: &ValidatorState, source: Source) -> String {
             state.task["tempo"]
         );
     }
+    if let Some(p) = &state.pending {
+        let _ = writeln!(
+            out,
+            "pending {} commit: {} uids, {}",
+            p.kind(),
+            p.weights().uids.len(),
+            match p.commit_block() {
+                Some(b) => format!("committed in block {b}"),
+                None => "saved before sending (looked up on chain at the next start)".into(),
+            }
+        );
+    }
     match &state.last_weights {
         Some(w) => {
             let _ = writeln!(
@@ -388,6 +405,17 @@ mod tests {
             last_verification: Some(
                 serde_json::json!({"outcome": "match", "uid": 0, "block": 100}),
             ),
+            pending: Some(crate::commit::PendingCommit::Hash {
+                target: bt_chain::weights::Target::subnet(2),
+                weights: bt_chain::weights::WeightsToSet {
+                    uids: vec![1],
+                    values: vec![65535],
+                    version_key: 7,
+                },
+                salt: vec![1, 2, 3, 4, 5, 6, 7, 8],
+                hash: [3; 32],
+                commit_block: Some(98),
+            }),
         }
     }
 

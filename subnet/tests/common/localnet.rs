@@ -122,6 +122,14 @@ pub fn start_localnet(wallets: &Path, port_base: u16, extra: &[&str]) -> (Proc, 
     } else {
         &["--port", "0"]
     };
+    // The node's own messages go to a file beside the wallets, for a failure to show.
+    let log_path = wallets.with_extension(format!(
+        "localnet-{}.log",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis())
+    ));
+    let log = std::fs::File::create(&log_path).unwrap();
     let mut node = bin("validator")
         .args(["localnet", "--miner-port-base", &port_base.to_string()])
         .args(port)
@@ -129,21 +137,30 @@ pub fn start_localnet(wallets: &Path, port_base: u16, extra: &[&str]) -> (Proc, 
         .arg(wallets)
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
+    let tail = || {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    };
     let mut out = BufReader::new(node.stdout.take().unwrap());
     let mut json = String::new();
     let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(180) {
+    while start.elapsed() < Duration::from_secs(300) {
         let mut line = String::new();
-        assert!(out.read_line(&mut line).unwrap() > 0, "localnet exited");
+        if out.read_line(&mut line).unwrap_or(0) == 0 {
+            panic!("localnet exited:\n{}", tail());
+        }
         json.push_str(&line);
         if line.starts_with('}') {
             break;
         }
     }
-    (Proc(node), serde_json::from_str(&json).unwrap())
+    let subnet = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("the subnet JSON ({e}): {json}\nits log:\n{}", tail()));
+    (Proc(node), subnet)
 }
 
 /// Starts `miner-<i>` from `wallets` on 127.0.0.(2+i):port_base+i with `flags`, its blacklist
