@@ -43,10 +43,10 @@ pub struct Health {
     pub weights_without_permit: Vec<(u16, u64)>,
     /// Permit holders with stake that never set weights in this mechanism, by uid.
     pub permit_without_weights: Vec<u16>,
-    /// Uids that set no weights and that no other uid's weight row names with a non-zero
-    /// weight, by uid.
+    /// Miners (uids that set no weights and hold no validator permit) that no other uid's
+    /// weight row names with a non-zero weight, by uid.
     pub unweighted_miners: Vec<u16>,
-    /// The incentive of this mechanism over the uids that set no weights (the miners).
+    /// The incentive of this mechanism over the miners.
     pub incentive: Concentration,
     /// The emission (across mechanisms) over every uid.
     pub emission: Concentration,
@@ -59,12 +59,7 @@ pub fn health(metagraph: &Metagraph, threshold: Option<u64>) -> Health {
     let cutoff = metagraph.hyperparams.activity_cutoff;
     let limit = threshold.unwrap_or(cutoff);
     let n = metagraph.n();
-    let sets_weights = |i: usize| {
-        metagraph
-            .neurons
-            .get(i)
-            .is_some_and(|x| !x.weights.is_empty())
-    };
+    let is_miner = |x: &&crate::metagraph::Neuron| x.weights.is_empty() && !x.validator_permit;
 
     let mut stale: Vec<Stale> = metagraph
         .neurons
@@ -106,15 +101,18 @@ pub fn health(metagraph: &Metagraph, threshold: Option<u64>) -> Health {
             }
         }
     }
-    let unweighted_miners = (0..n)
-        .filter(|&i| !sets_weights(i) && !weighted[i])
-        .filter_map(|i| u16::try_from(i).ok())
+    let unweighted_miners = metagraph
+        .neurons
+        .iter()
+        .filter(is_miner)
+        .filter(|x| !weighted.get(usize::from(x.uid)).copied().unwrap_or(false))
+        .map(|x| x.uid)
         .collect();
 
     let miners_incentive: Vec<u64> = metagraph
         .neurons
         .iter()
-        .filter(|x| x.weights.is_empty())
+        .filter(is_miner)
         .map(|x| u64::from(x.incentive))
         .collect();
     let emission: Vec<u64> = metagraph.neurons.iter().map(|x| x.emission).collect();
@@ -188,11 +186,11 @@ mod tests {
         assert_eq!(h.permit_without_weights, alloc::vec![3]);
         assert_eq!(
             h.unweighted_miners,
-            alloc::vec![3, 5],
-            "zero weights and self-weights do not count"
+            alloc::vec![5],
+            "zero weights and self-weights do not count; uid 3 holds a permit"
         );
-        assert_eq!(h.incentive.count, 3);
-        assert!((h.incentive.gini - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(h.incentive.count, 2, "uids 4 and 5");
+        assert!((h.incentive.gini - 0.5).abs() < 1e-12);
         assert!((h.emission.top10_share - 1.0).abs() < 1e-12);
 
         let strict = health(&subnet(), Some(8));

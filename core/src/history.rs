@@ -20,7 +20,8 @@ pub struct EpochPoint {
     pub dividends: Vec<u16>,
     /// `Emission[netuid]` (rao of alpha).
     pub emission: Vec<u64>,
-    /// The stake the epoch weighs each uid by (rao; alpha + TaoWeight × TAO).
+    /// Each uid's hotkey's α on the subnet (`TotalHotkeyAlpha`, rao: its own stake and its
+    /// nominators', before child-key inheritance).
     pub stake: Vec<u64>,
 }
 
@@ -33,7 +34,7 @@ pub enum Metric {
     Dividends,
     /// Emission of the epoch (α).
     Emission,
-    /// Stake (α).
+    /// The hotkey's α stake (`TotalHotkeyAlpha`).
     Stake,
 }
 
@@ -82,8 +83,10 @@ impl Metric {
     /// A stored value in display units: u16 proportions as fractions of 1, rao as α.
     pub fn display(self, stored: u64) -> f64 {
         match self {
-            Metric::Incentive | Metric::Dividends => stored as f64 / f64::from(u16::MAX),
-            Metric::Emission | Metric::Stake => stored as f64 / 1e9,
+            Metric::Incentive | Metric::Dividends => {
+                crate::units::fraction(u16::try_from(stored).unwrap_or(u16::MAX))
+            }
+            Metric::Emission | Metric::Stake => crate::units::tokens(stored),
         }
     }
 }

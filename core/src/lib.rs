@@ -14,7 +14,8 @@
 //! - [`concentration`]: Gini coefficient and top-10 share;
 //! - [`health`]: stale weights, weights without a permit, unweighted miners;
 //! - [`history`]: a subnet's stored values at its last epochs, per-uid series and charts;
-//! - [`diff`]: what changed between two epochs (gainers, losers, weights).
+//! - [`diff`]: what changed between two epochs (gainers, losers, weights);
+//! - [`units`]: u16 proportions and rao as people read them.
 //!
 //! The crate is `no_std` + `alloc` so that the same code compiles to `wasm32-unknown-unknown`.
 #![no_std]
@@ -35,6 +36,7 @@ pub mod numpy;
 pub mod replay;
 pub mod schedule;
 pub mod stake;
+pub mod units;
 pub mod volume;
 pub mod weights;
 pub mod whatif;

@@ -391,6 +391,16 @@ impl Metagraph {
         Some(out)
     }
 
+    /// The uid with the largest incentive in the mechanism shown (ties: the lower uid); None
+    /// when every incentive is 0.
+    pub fn top_earner(&self) -> Option<u16> {
+        self.neurons
+            .iter()
+            .filter(|n| n.incentive > 0)
+            .max_by(|a, b| a.incentive.cmp(&b.incentive).then(b.uid.cmp(&a.uid)))
+            .map(|n| n.uid)
+    }
+
     /// The validator a view should open on: the uid with the most stake among those that
     /// hold a weight row in the mechanism shown (ties: the lower uid); None when nobody set
     /// weights.
@@ -600,6 +610,14 @@ mod tests {
         assert_eq!(w[1], alloc::vec![0.0; 3]);
         assert_eq!(w[2], alloc::vec![0.0; 3]);
         assert_eq!(mg.uid_of(&[2; 32]), Some(2));
+        assert_eq!(mg.weight_row(0), Some(w[0].clone()));
+        assert_eq!(mg.weight_row(3), None);
+        assert_eq!(
+            mg.heaviest_weight_setter(),
+            Some(0),
+            "uid 2's row is all zero"
+        );
+        assert_eq!(mg.top_earner(), None);
         assert_eq!(mg.uid_of(&[7; 32]), None);
     }
 
