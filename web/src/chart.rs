@@ -19,6 +19,13 @@ pub fn points(series: &Series) -> String {
         .join(" ")
 }
 
+/// The x of epoch block `block` on the chart (a past block shown is marked there), None
+/// when the series has no point at it.
+pub fn marker_x(series: &Series, block: u64) -> Option<f64> {
+    let k = series.points.iter().position(|p| p.block == block)?;
+    series.polyline(WIDTH, HEIGHT).get(k).map(|&(x, _)| x)
+}
+
 /// A value of the series' metric with its unit and 4 decimals.
 fn value(series: &Series, v: f64) -> String {
     let unit = series.metric.unit();
@@ -92,6 +99,8 @@ mod tests {
         let h = History::new(vec![point(10, 1_000_000_000), point(20, 3_000_000_000)]);
         let s = h.series(0, 0, Metric::Stake);
         assert_eq!(points(&s), "0.0,21.3 160.0,0.0");
+        assert_eq!(marker_x(&s, 20), Some(160.0));
+        assert_eq!(marker_x(&s, 15), None);
         assert_eq!(caption(&s), "stake 3.0000 α (+2.0000 α over 2 epochs)");
         assert!(title(&s).starts_with("#10: 1.0000 α (stored 1000000000)"));
         let empty = h.series(4, 0, Metric::Incentive);

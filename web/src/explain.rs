@@ -17,9 +17,9 @@ pub struct SupportLine {
     pub stored: u16,
     /// Why the epoch dropped it ("" when counted).
     pub masked: &'static str,
-    /// Weight in the epoch, active stake, consensus, clipped weight, clipped amount,
-    /// contribution (`W̄·S`), share of the rank.
-    pub cells: [String; 7],
+    /// Weight in the epoch, active stake, clipped weight (at the consensus in
+    /// [`miner_summary`]), clipped amount, contribution (`W̄·S`), share of the rank.
+    pub cells: [String; 6],
 }
 
 /// The validators behind `m`, by uid.
@@ -33,7 +33,6 @@ pub fn support_lines(m: &MinerExplanation) -> Vec<SupportLine> {
             cells: [
                 decimal(s.weight),
                 decimal(s.active_stake),
-                decimal(m.consensus),
                 decimal(s.clipped),
                 decimal(s.clipped_amount),
                 decimal(s.contribution),
@@ -145,7 +144,7 @@ mod tests {
                 [0, 1]
             );
             assert_eq!(lines[1].cells[0], decimal(m.supports[1].weight));
-            assert_eq!(lines[0].cells[5], decimal(m.supports[0].contribution));
+            assert_eq!(lines[0].cells[4], decimal(m.supports[0].contribution));
             assert_eq!(m.incentive_u16, detail.output().mechanisms[0].incentive[3]);
             assert!(miner_summary(&m).contains(&format!("u16 {}", m.incentive_u16)));
 

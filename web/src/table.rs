@@ -124,7 +124,22 @@ pub enum Column {
 }
 
 impl Column {
-    /// Every column, in display order.
+    /// The columns the page's table shows (the axon is in the detail panel and the exports).
+    pub const SHOWN: [Column; 11] = [
+        Column::Uid,
+        Column::Hotkey,
+        Column::Stake,
+        Column::Consensus,
+        Column::Incentive,
+        Column::Dividends,
+        Column::Emission,
+        Column::ValidatorTrust,
+        Column::Permit,
+        Column::Active,
+        Column::LastUpdate,
+    ];
+
+    /// Every column, in export order.
     pub const ALL: [Column; 12] = [
         Column::Uid,
         Column::Hotkey,

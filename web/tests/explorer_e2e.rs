@@ -342,7 +342,12 @@ async fn explorer_views_on_the_localnet() {
         assert_eq!(row[3], if s.commit_reveal { "on" } else { "off" });
         assert_eq!(row[4], s.yuma());
         assert_eq!(row[5], s.mechanisms.to_string());
-        assert_eq!(row[6], format!("#{}", s.last_epoch_block));
+        let last = if s.last_epoch_block == 0 {
+            "none yet".to_string()
+        } else {
+            format!("#{}", s.last_epoch_block)
+        };
+        assert_eq!(row[6], last);
     }
     let sa = summaries
         .iter()
@@ -634,6 +639,7 @@ async fn explorer_views_on_the_localnet() {
         ),
         "the whole hotkey"
     );
+    scroll_to(&client, "#detail").await;
     client
         .find(Locator::Css("#detail .keys button.copy"))
         .await
@@ -909,9 +915,28 @@ async fn explorer_views_on_the_localnet() {
     shot(&client, "whatif").await;
 
     // ── Time: a past epoch from the slider, a block typed, then the newest again ─────────
+    let epochs = js(
+        &client,
+        "return document.getElementById('epoch-slider').dataset.blocks;",
+    )
+    .await;
+    let epochs: Vec<u64> = epochs
+        .as_str()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|b| b.parse().ok())
+        .collect();
+    assert!(
+        blocks.iter().all(|b| epochs.contains(b)),
+        "the slider spans the charts' epochs: {epochs:?}"
+    );
+    let index = epochs
+        .iter()
+        .position(|&b| b == blocks[0])
+        .expect("in the slider");
     js(
         &client,
-        "const s = document.getElementById('epoch-slider'); s.value = '0'; s.dispatchEvent(new Event('change')); return true;",
+        &format!("const s = document.getElementById('epoch-slider'); s.value = '{index}'; s.dispatchEvent(new Event('change')); return true;"),
     )
     .await;
     wait_block(&client, blocks[0]).await;

@@ -83,10 +83,11 @@ pub fn DetailPanel() -> impl IntoView {
                             <br/><span class="label">"coldkey "</span><code class="select">{ss58(&n.coldkey)}</code>
                         </p>
                         <p class="count">{format!(
-                            "stake {} α ({} α + root {} τ) · I {} · D {} · E {} α · {}",
+                            "stake {} α ({} α + root {} τ) · I {} · D {} · E {} α · {} · axon {}",
                             tokens(n.total_stake), tokens(n.alpha_stake), tokens(n.tao_stake),
                             proportion(n.incentive), proportion(n.dividends), tokens(n.emission),
-                            if n.validator_permit { "validator permit" } else { "no permit" })}</p>
+                            if n.validator_permit { "validator permit" } else { "no permit" },
+                            if n.axon.is_serving() { format!("{}:{}", n.axon.ip_string(), n.axon.port) } else { "none".to_string() })}</p>
                     }.into_any()
                 }
             }}
@@ -95,9 +96,10 @@ pub fn DetailPanel() -> impl IntoView {
                 {move || {
                     let uid = explorer.focus.get()?;
                     let mecid = explorer.mecid.get();
+                    let shown = explorer.pinned.get();
                     explorer.history.with(|h| {
                         let h = h.as_ref()?;
-                        Some(Metric::ALL.iter().map(|&metric| view! { <Sparkline series=h.series(uid, mecid, metric)/> }).collect_view())
+                        Some(Metric::ALL.iter().map(|&metric| view! { <Sparkline series=h.series(uid, mecid, metric) shown=shown/> }).collect_view())
                     })
                 }}
                 {move || explorer.history.with(Option::is_none).then(|| progress_view(explorer.history_progress.get(), "history"))}
@@ -122,7 +124,6 @@ pub fn DetailPanel() -> impl IntoView {
                                     <th title="why the epoch dropped it">"masked"</th>
                                     <th title="its weight after the masks, row-normalised">"W"</th>
                                     <th title="its share of the active stake">"active stake S"</th>
-                                    <th title="this uid's consensus">"C"</th>
                                     <th title="min(W, C)">"clipped W̄"</th>
                                     <th title="W − W̄">"removed"</th>
                                     <th title="W̄ × S">"W̄·S"</th>
@@ -130,11 +131,11 @@ pub fn DetailPanel() -> impl IntoView {
                                 </tr></thead>
                                 <tbody>
                                     {supports.into_iter().map(|s| {
-                                        let [w, stake, c, clipped, removed, contribution, share] = s.cells;
+                                        let [w, stake, clipped, removed, contribution, share] = s.cells;
                                         view! {
                                             <tr data-uid=s.validator class:masked={!s.masked.is_empty()}>
                                                 <td>{s.validator}</td><td>{s.stored}</td><td>{s.masked}</td>
-                                                <td>{w}</td><td>{stake}</td><td>{c}</td><td>{clipped}</td>
+                                                <td>{w}</td><td>{stake}</td><td>{clipped}</td>
                                                 <td>{removed}</td><td>{contribution}</td><td>{share}</td>
                                             </tr>
                                         }

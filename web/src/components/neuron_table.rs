@@ -45,7 +45,7 @@ pub fn NeuronTable() -> impl IntoView {
     let groups = move || {
         let mecid = explorer.mecid.get();
         let mut groups: Vec<(Scope, usize)> = Vec::new();
-        for c in Column::ALL {
+        for c in Column::SHOWN {
             match groups.last_mut() {
                 Some((s, n)) if *s == c.scope() => *n += 1,
                 _ => groups.push((c.scope(), 1)),
@@ -88,7 +88,7 @@ pub fn NeuronTable() -> impl IntoView {
                     <thead>
                         <tr class="groups">{groups}</tr>
                         <tr>
-                            {Column::ALL
+                            {Column::SHOWN
                                 .iter()
                                 .map(|&column| {
                                     let arrow = move || match order.get() {
@@ -118,7 +118,7 @@ pub fn NeuronTable() -> impl IntoView {
                                     view! {
                                         <tr data-uid=uid class:focus={focus == Some(uid)}
                                             on:click=move |_| explorer.focus.set(Some(uid))>
-                                            {Column::ALL
+                                            {Column::SHOWN
                                                 .iter()
                                                 .map(|&column| {
                                                     let text = column.cell(&row);

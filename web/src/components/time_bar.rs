@@ -39,6 +39,10 @@ pub fn TimeBar() -> impl IntoView {
             .history
             .with(|h| h.as_ref().map(|h| h.blocks()).unwrap_or_default())
     };
+    let blocks_attr = move || {
+        let blocks: Vec<String> = blocks().iter().map(u64::to_string).collect();
+        blocks.join(",")
+    };
     // The slider's position: the epoch shown, or the newest.
     let position = move || {
         let blocks = blocks();
@@ -65,6 +69,7 @@ pub fn TimeBar() -> impl IntoView {
             </form>
             <label for="epoch-slider">" Epoch "</label>
             <input id="epoch-slider" type="range" min="0" step="1"
+                data-blocks=blocks_attr
                 prop:max=move || blocks().len().saturating_sub(1).to_string()
                 prop:value=move || position().to_string()
                 disabled=move || blocks().is_empty()
