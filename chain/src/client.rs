@@ -11,6 +11,8 @@ use subxt::rpcs::methods::LegacyRpcMethods;
 use subxt::rpcs::RpcClient;
 use subxt::{OnlineClient, SubstrateConfig};
 
+use crate::storage::AtBlock;
+
 use crate::error::ChainError;
 
 /// Subtensor speaks plain Substrate types: sr25519/MultiSignature, u32 block numbers.
@@ -65,11 +67,19 @@ where
     }
 }
 
+/// Read clients, one per runtime version: each one's configuration names its spec version
+/// for every block, so a block whose version the node reports (`state_getRuntimeVersion`,
+/// which nodes answer without executing the runtime) opens without a runtime call; each
+/// fetches its runtime's metadata once.
+type Versioned = std::sync::Arc<std::sync::Mutex<Vec<(u32, OnlineClient<Config>)>>>;
+
 /// A live connection to one node.
 #[derive(Clone)]
 pub struct Chain {
     endpoint: String,
     client: OnlineClient<Config>,
+    backend: std::sync::Arc<LegacyBackend<Config>>,
+    versioned: Versioned,
     rpc: RpcClient,
     legacy: LegacyRpcMethods<RpcConfigFor<Config>>,
     timeout: Duration,
@@ -93,11 +103,11 @@ impl Chain {
             Err(ChainError::Rpc { reason, .. }) => return Err(connect_err(reason)),
             Err(e) => return Err(connect_err(e.to_string())),
         };
-        let backend = LegacyBackend::<Config>::builder().build(rpc.clone());
+        let backend = std::sync::Arc::new(LegacyBackend::<Config>::builder().build(rpc.clone()));
         let client = with_timeout(
             "reading the genesis hash",
             timeout,
-            OnlineClient::<Config>::from_backend(std::sync::Arc::new(backend)),
+            OnlineClient::<Config>::from_backend(backend.clone()),
         )
         .await
         .map_err(|e| connect_err(e.to_string()))?;
@@ -105,6 +115,8 @@ impl Chain {
             endpoint: endpoint.to_string(),
             legacy: LegacyRpcMethods::new(rpc.clone()),
             client,
+            backend,
+            versioned: Versioned::default(),
             rpc,
             timeout,
         })
@@ -135,35 +147,104 @@ impl Chain {
         &self.legacy
     }
 
-    /// The client at the best block.
-    pub async fn at_best(
-        &self,
-    ) -> Result<
-        subxt::client::ClientAtBlock<Config, subxt::client::OnlineClientAtBlockImpl<Config>>,
-        ChainError,
-    > {
-        with_timeout(
-            "reading the best block",
+    /// The client at the best (finalized) block.
+    pub async fn at_best(&self) -> Result<AtBlock, ChainError> {
+        let what = "reading the best block";
+        let hash = with_timeout(what, self.timeout, self.legacy.chain_get_finalized_head()).await?;
+        let header = with_timeout(what, self.timeout, self.legacy.chain_get_header(Some(hash)))
+            .await?
+            .ok_or_else(|| ChainError::Rpc {
+                what: what.into(),
+                reason: "the node returned no header".into(),
+            })?;
+        self.at_hash(hash, header.number).await
+    }
+
+    /// The client at block `number`.
+    pub async fn at_number(&self, number: u64) -> Result<AtBlock, ChainError> {
+        let hash = self.block_hash(number).await?;
+        self.at_hash(hash, number).await
+    }
+
+    /// The client at block `number` whose hash is `hash`, with the metadata of the runtime
+    /// that block runs.
+    pub async fn at_hash(&self, hash: Hash, number: u64) -> Result<AtBlock, ChainError> {
+        let what = format!("reading block #{number}");
+        let version = with_timeout(
+            &what,
             self.timeout,
-            self.client.at_current_block(),
+            self.legacy.state_get_runtime_version(Some(hash)),
+        )
+        .await?;
+        let client = self
+            .client_for(hash, version.spec_version, version.transaction_version)
+            .await?;
+        with_timeout(
+            &what,
+            self.timeout,
+            client.at_block_hash_and_number(hash, number),
         )
         .await
     }
 
-    /// The client at block `number`.
-    pub async fn at_number(
+    /// The runtime's metadata at block `hash` in one runtime call (`Metadata_metadata_at_version`,
+    /// V16 or else V15, with the runtime API types the reads need); None when the runtime has
+    /// neither (subxt then finds a version itself).
+    async fn fetch_metadata(&self, hash: Hash) -> Option<subxt::metadata::ArcMetadata> {
+        use codec::{Decode, Encode};
+        for version in [16u32, 15] {
+            let Ok(bytes) = self
+                .state_call("Metadata_metadata_at_version", &version.encode(), hash)
+                .await
+            else {
+                return None;
+            };
+            if let Ok(Some(opaque)) = Option::<Vec<u8>>::decode(&mut bytes.as_slice()) {
+                return subxt::Metadata::decode_from(&opaque).ok().map(Into::into);
+            }
+        }
+        None
+    }
+
+    /// The read client of runtime `spec_version` (created on first use with the metadata read
+    /// at `hash`).
+    async fn client_for(
         &self,
-        number: u64,
-    ) -> Result<
-        subxt::client::ClientAtBlock<Config, subxt::client::OnlineClientAtBlockImpl<Config>>,
-        ChainError,
-    > {
-        with_timeout(
-            &format!("reading block #{number}"),
+        hash: Hash,
+        spec_version: u32,
+        transaction_version: u32,
+    ) -> Result<OnlineClient<Config>, ChainError> {
+        let lock = || {
+            self.versioned
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let known = lock()
+            .iter()
+            .find(|(v, _)| *v == spec_version)
+            .map(|(_, c)| c.clone());
+        if let Some(client) = known {
+            return Ok(client);
+        }
+        let mut config = SubstrateConfig::builder()
+            .set_genesis_hash(self.client.genesis_hash())
+            .set_spec_version_for_block_ranges([subxt::config::substrate::SpecVersionForRange {
+                block_range: 0..u64::MAX,
+                spec_version,
+                transaction_version,
+            }]);
+        if let Some(metadata) = self.fetch_metadata(hash).await {
+            config = config.set_metadata_for_spec_versions([(spec_version, metadata)]);
+        }
+        let config = config.build();
+        let client = with_timeout(
+            "opening a read client",
             self.timeout,
-            self.client.at_block(number),
+            OnlineClient::from_backend_with_config(config, self.backend.clone()),
         )
-        .await
+        .await?;
+        lock().push((spec_version, client.clone()));
+        Ok(client)
     }
 
     /// The best block's number.
@@ -178,6 +259,65 @@ impl Chain {
             what: "reading the best header".into(),
             reason: "the node returned no header".into(),
         })
+    }
+
+    /// The hash of block `number` (an error when the node does not have it).
+    pub async fn block_hash(&self, number: u64) -> Result<Hash, ChainError> {
+        let what = format!("reading the hash of block #{number}");
+        let hash = with_timeout(
+            &what,
+            self.timeout,
+            self.legacy.chain_get_block_hash(Some(
+                subxt::rpcs::methods::legacy::NumberOrHex::Number(number),
+            )),
+        )
+        .await?;
+        hash.ok_or_else(|| ChainError::Rpc {
+            what,
+            reason: "the node does not have this block (an archive node keeps every block)".into(),
+        })
+    }
+
+    /// Calls runtime API function `function` (`Trait_method`) with SCALE-encoded `args` at
+    /// block `at`; returns the SCALE-encoded result.
+    pub async fn state_call(
+        &self,
+        function: &str,
+        args: &[u8],
+        at: Hash,
+    ) -> Result<Vec<u8>, ChainError> {
+        with_timeout(
+            &format!("calling {function}"),
+            self.timeout,
+            self.legacy.state_call(function, Some(args), Some(at)),
+        )
+        .await
+    }
+
+    /// Every storage key that starts with `prefix` at block `at` (`state_getKeysPaged`,
+    /// `page` keys per request).
+    pub async fn keys_paged(
+        &self,
+        prefix: &[u8],
+        page: u32,
+        at: Hash,
+    ) -> Result<Vec<Vec<u8>>, ChainError> {
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        loop {
+            let start = keys.last().cloned();
+            let batch = with_timeout(
+                "listing storage keys",
+                self.timeout,
+                self.legacy
+                    .state_get_keys_paged(prefix, page, start.as_deref(), Some(at)),
+            )
+            .await?;
+            let count = batch.len();
+            keys.extend(batch);
+            if count < page as usize {
+                return Ok(keys);
+            }
+        }
     }
 
     /// Raw values of many storage keys at block `at`, in one request. Absent keys are `None`.

@@ -4,7 +4,8 @@
 //! to `bt-core`.
 //! - [`client`]: endpoints (btcli's network names), connecting with deadlines, batched raw reads;
 //! - [`storage`]: metadata-typed storage reads, many keys per round trip;
-//! - [`metagraph`]: one subnet at one block, in three round trips;
+//! - [`metagraph`]: one subnet at one block, in two round trips; the list of subnets;
+//! - [`history`]: a subnet's last epochs, read at past blocks concurrently;
 //! - [`tx`]: signed submission and inclusion, with typed errors;
 //! - [`weights`]: set_weights, commit/reveal v2, and the read-back that proves weights landed;
 //! - [`drand`]: the chain's drand beacon (key, clock, pulses) and timelock encryption to it;
@@ -22,6 +23,7 @@ pub mod bootstrap;
 pub mod client;
 pub mod drand;
 pub mod error;
+pub mod history;
 #[cfg(feature = "native")]
 pub mod localnet;
 pub mod metagraph;

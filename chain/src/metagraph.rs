@@ -13,7 +13,7 @@
 
 use bt_core::metagraph::{
     storage_index, AxonInfo, EpochSchedule, Hyperparams, Mechanism, Metagraph, Neuron,
-    PendingCommit,
+    PendingCommit, SubnetSummary,
 };
 use scale_decode::DecodeAsType;
 use subxt::utils::AccountId32;
@@ -61,10 +61,30 @@ const MAX_WEIGHT_LIMIT_CONSTANT_SINCE: u32 = 385;
 /// The netuids that exist at the best block, ascending.
 pub async fn subnets(chain: &Chain) -> Result<Vec<u16>, ChainError> {
     let at = chain.at_best().await?;
-    // Netuids are u16 and dense in practice; probe the first 1024 in one request.
-    let mut batch = Batch::new(&at);
-    let mut index = Vec::new();
-    for netuid in 0..1024u16 {
+    subnets_at(chain, &at).await
+}
+
+/// Keys listed per `state_getKeysPaged` request.
+const KEYS_PAGE: u32 = 1000;
+
+/// The netuids that exist at the block `at` is pinned to, ascending: the keys of
+/// `NetworksAdded` listed by prefix (each ends with the netuid: an identity or concat hasher),
+/// then their values read in one batch. A node that cannot list keys is probed for netuids
+/// 0..1024 instead.
+pub async fn subnets_at(chain: &Chain, at: &AtBlock) -> Result<Vec<u16>, ChainError> {
+    let mut prefix = sp_crypto_hashing::twox_128(crate::storage::SUBTENSOR.as_bytes()).to_vec();
+    prefix.extend(sp_crypto_hashing::twox_128(b"NetworksAdded"));
+    let candidates: Vec<u16> = match chain.keys_paged(&prefix, KEYS_PAGE, at.block_hash()).await {
+        Ok(keys) => keys
+            .iter()
+            .filter(|k| k.len() >= prefix.len() + 2)
+            .map(|k| u16::from_le_bytes([k[k.len() - 2], k[k.len() - 1]]))
+            .collect(),
+        Err(_) => (0..1024).collect(),
+    };
+    let mut batch = Batch::new(at);
+    let mut index = Vec::with_capacity(candidates.len());
+    for &netuid in &candidates {
         index.push((netuid, batch.add("NetworksAdded", &[KeyPart::U16(netuid)])?));
     }
     let values = batch.fetch(chain).await?;
@@ -74,7 +94,65 @@ pub async fn subnets(chain: &Chain) -> Result<Vec<u16>, ChainError> {
             out.push(netuid);
         }
     }
+    out.sort_unstable();
+    out.dedup();
     Ok(out)
+}
+
+/// Every subnet at the best block with what the overview shows (n, tempo, commit-reveal,
+/// Yuma version, mechanisms, last epoch block), ascending by netuid.
+pub async fn subnet_summaries(chain: &Chain) -> Result<Vec<SubnetSummary>, ChainError> {
+    let at = chain.at_best().await?;
+    subnet_summaries_at(chain, &at).await
+}
+
+/// [`subnet_summaries`] at the block `at` is pinned to: the netuids ([`subnets_at`]), then
+/// one batch.
+pub async fn subnet_summaries_at(
+    chain: &Chain,
+    at: &AtBlock,
+) -> Result<Vec<SubnetSummary>, ChainError> {
+    let netuids = subnets_at(chain, at).await?;
+    let mut b = Batch::new(at);
+    struct Index {
+        n: usize,
+        tempo: usize,
+        commit_reveal: usize,
+        yuma3: Option<usize>,
+        mechanisms: Option<usize>,
+        last_epoch: Option<usize>,
+        last_step: usize,
+    }
+    let mut index = Vec::with_capacity(netuids.len());
+    for &netuid in &netuids {
+        let net = [KeyPart::U16(netuid)];
+        index.push(Index {
+            n: b.add("SubnetworkN", &net)?,
+            tempo: b.add("Tempo", &net)?,
+            commit_reveal: b.add("CommitRevealWeightsEnabled", &net)?,
+            yuma3: b.add_optional("Yuma3On", &net)?,
+            mechanisms: b.add_optional("MechanismCountCurrent", &net)?,
+            last_epoch: b.add_optional("LastEpochBlock", &net)?,
+            last_step: b.add("LastMechansimStepBlock", &net)?,
+        });
+    }
+    let v = b.fetch(chain).await?;
+    netuids
+        .iter()
+        .zip(&index)
+        .map(|(&netuid, i)| {
+            let last_step: u64 = v.get(i.last_step)?;
+            Ok(SubnetSummary {
+                netuid,
+                n: v.get(i.n)?,
+                tempo: v.get(i.tempo)?,
+                commit_reveal: v.get(i.commit_reveal)?,
+                yuma3: v.get_or(i.yuma3, false)?,
+                mechanisms: v.get_or(i.mechanisms, 1u8)?.clamp(1, MAX_MECHANISMS),
+                last_epoch_block: v.get_or(i.last_epoch, last_step)?,
+            })
+        })
+        .collect()
 }
 
 /// Reads subnet `netuid` at block `block` (the best block when `None`), its neurons showing

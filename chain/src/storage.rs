@@ -6,7 +6,7 @@ use scale_decode::DecodeAsType;
 use subxt::client::{ClientAtBlock, OnlineClientAtBlockImpl};
 use subxt::utils::AccountId32;
 
-use crate::client::{Chain, Config};
+use crate::client::{Chain, Config, Hash};
 use crate::error::ChainError;
 
 /// The pallet that holds the subnet state.
@@ -26,6 +26,7 @@ pub enum KeyPart {
     Account([u8; 32]),
 }
 
+#[derive(Clone)]
 struct Slot {
     item: &'static str,
     key: Vec<u8>,
@@ -141,6 +142,18 @@ impl<'a> Batch<'a> {
         Ok(Values {
             at: self.at,
             slots: self.slots,
+            raw,
+        })
+    }
+
+    /// Reads every key in one request at another block, `hash`, whose runtime is this
+    /// batch's (same metadata: the values decode with this block's types).
+    pub async fn fetch_at(&self, chain: &Chain, hash: Hash) -> Result<Values<'a>, ChainError> {
+        let keys: Vec<Vec<u8>> = self.slots.iter().map(|s| s.key.clone()).collect();
+        let raw = chain.query_storage_at(&keys, hash).await?;
+        Ok(Values {
+            at: self.at,
+            slots: self.slots.clone(),
             raw,
         })
     }

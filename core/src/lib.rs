@@ -9,7 +9,13 @@
 //! - [`stake`]: the stake the epoch weighs each uid by (alpha + weighted TAO, as the runtime);
 //! - [`yuma`]: the epoch (Yuma consensus) of today's runtime in the chain's fixed-point arithmetic;
 //! - [`replay`]: the chain's last epoch recomputed and compared value by value;
-//! - [`schedule`]: the epoch schedule (commit-reveal epochs, the activity cutoff).
+//! - [`schedule`]: the epoch schedule (commit-reveal epochs, the activity cutoff);
+//! - [`whatif`]: the Yuma what-if (an edited validator, the epoch rerun, next to the chain's);
+//! - [`concentration`]: Gini coefficient and top-10 share;
+//! - [`health`]: stale weights, weights without a permit, unweighted miners;
+//! - [`history`]: a subnet's stored values at its last epochs, per-uid series and charts;
+//! - [`diff`]: what changed between two epochs (gainers, losers, weights);
+//! - [`units`]: u16 proportions and rao as people read them.
 //!
 //! The crate is `no_std` + `alloc` so that the same code compiles to `wasm32-unknown-unknown`.
 #![no_std]
@@ -20,12 +26,18 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod concentration;
+pub mod diff;
 pub mod ema;
+pub mod health;
+pub mod history;
 pub mod metagraph;
 pub mod numpy;
 pub mod replay;
 pub mod schedule;
 pub mod stake;
+pub mod units;
 pub mod volume;
 pub mod weights;
+pub mod whatif;
 pub mod yuma;

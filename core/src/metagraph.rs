@@ -258,6 +258,37 @@ impl Default for Hyperparams {
     }
 }
 
+/// One subnet as the chain's list of subnets shows it (the explorer's overview).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SubnetSummary {
+    /// The subnet.
+    pub netuid: u16,
+    /// `SubnetworkN`: uids registered.
+    pub n: u16,
+    /// `Tempo`.
+    pub tempo: u16,
+    /// `CommitRevealWeightsEnabled`.
+    pub commit_reveal: bool,
+    /// `Yuma3On`: Yuma3 bonds and dividends (else Yuma2).
+    pub yuma3: bool,
+    /// `MechanismCountCurrent` (1 where the runtime has no mechanisms).
+    pub mechanisms: u8,
+    /// The block of its last epoch (`LastEpochBlock`, or `LastMechansimStepBlock` before
+    /// dynamic tempo; 0 = none yet).
+    pub last_epoch_block: u64,
+}
+
+impl SubnetSummary {
+    /// The Yuma version the subnet runs, as people name it.
+    pub fn yuma(&self) -> &'static str {
+        if self.yuma3 {
+            "Yuma3"
+        } else {
+            "Yuma2"
+        }
+    }
+}
+
 /// One subnet at one block.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Metagraph {
@@ -333,22 +364,52 @@ impl Metagraph {
         let n = self.n();
         self.neurons
             .iter()
-            .map(|neuron| {
-                let mut row = alloc::vec![0f32; n];
-                for &(uid, w) in &neuron.weights {
-                    if let Some(cell) = row.get_mut(uid as usize) {
-                        *cell = f32::from(w);
-                    }
-                }
-                let total: f32 = crate::numpy::pairwise_sum(&row);
-                if total > 0.0 {
-                    for cell in &mut row {
-                        *cell /= total;
-                    }
-                }
-                row
-            })
+            .map(|neuron| normalized_row(&neuron.weights, n))
             .collect()
+    }
+
+    /// One row of [`Metagraph::weight_matrix`]: uid `uid`'s weights as the SDK shows them
+    /// (None when `uid` is not in the subnet).
+    pub fn weight_row(&self, uid: u16) -> Option<Vec<f32>> {
+        let neuron = self.neurons.get(usize::from(uid))?;
+        Some(normalized_row(&neuron.weights, self.n()))
+    }
+
+    /// This metagraph with its neurons showing mechanism `mecid`'s incentive, last update,
+    /// weights and bonds (None when the subnet has no such mechanism): switching mechanisms
+    /// needs no new read.
+    pub fn for_mechanism(&self, mecid: u8) -> Option<Metagraph> {
+        let m = self.mechanisms.get(usize::from(mecid))?;
+        let mut out = self.clone();
+        out.mecid = mecid;
+        for (uid, neuron) in out.neurons.iter_mut().enumerate() {
+            neuron.incentive = m.incentive.get(uid).copied().unwrap_or(0);
+            neuron.last_update = m.last_update.get(uid).copied().unwrap_or(0);
+            neuron.weights = m.weights.get(uid).cloned().unwrap_or_default();
+            neuron.bonds = m.bonds.get(uid).cloned().unwrap_or_default();
+        }
+        Some(out)
+    }
+
+    /// The uid with the largest incentive in the mechanism shown (ties: the lower uid); None
+    /// when every incentive is 0.
+    pub fn top_earner(&self) -> Option<u16> {
+        self.neurons
+            .iter()
+            .filter(|n| n.incentive > 0)
+            .max_by(|a, b| a.incentive.cmp(&b.incentive).then(b.uid.cmp(&a.uid)))
+            .map(|n| n.uid)
+    }
+
+    /// The validator a view should open on: the uid with the most stake among those that
+    /// hold a weight row in the mechanism shown (ties: the lower uid); None when nobody set
+    /// weights.
+    pub fn heaviest_weight_setter(&self) -> Option<u16> {
+        self.neurons
+            .iter()
+            .filter(|n| n.weights.iter().any(|&(_, w)| w > 0))
+            .max_by(|a, b| a.total_stake.cmp(&b.total_stake).then(b.uid.cmp(&a.uid)))
+            .map(|n| n.uid)
     }
 
     /// The epoch rules of this metagraph's runtime (`None` below spec 385, whose rules are
@@ -447,6 +508,24 @@ impl Metagraph {
     }
 }
 
+/// A weight row placed at its uids (`n` columns; uids ≥ n ignored) and normalised to sum 1
+/// as the SDK does: f32, NumPy's pairwise sum. An empty or all-zero row stays zero.
+fn normalized_row(weights: &[(u16, u16)], n: usize) -> Vec<f32> {
+    let mut row = alloc::vec![0f32; n];
+    for &(uid, w) in weights {
+        if let Some(cell) = row.get_mut(usize::from(uid)) {
+            *cell = f32::from(w);
+        }
+    }
+    let total: f32 = crate::numpy::pairwise_sum(&row);
+    if total > 0.0 {
+        for cell in &mut row {
+            *cell /= total;
+        }
+    }
+    row
+}
+
 /// The commits as the epoch's queues: hash commits per uid in queue order, timelocked ones
 /// per commit epoch. Hash commits carry `(commit_epoch, commit_block)` on dynamic-tempo
 /// runtimes and `(commit_block, …)` before.
@@ -531,6 +610,14 @@ mod tests {
         assert_eq!(w[1], alloc::vec![0.0; 3]);
         assert_eq!(w[2], alloc::vec![0.0; 3]);
         assert_eq!(mg.uid_of(&[2; 32]), Some(2));
+        assert_eq!(mg.weight_row(0), Some(w[0].clone()));
+        assert_eq!(mg.weight_row(3), None);
+        assert_eq!(
+            mg.heaviest_weight_setter(),
+            Some(0),
+            "uid 2's row is all zero"
+        );
+        assert_eq!(mg.top_earner(), None);
         assert_eq!(mg.uid_of(&[7; 32]), None);
     }
 

@@ -1,12 +1,20 @@
-//! The page: the endpoint bar and block indicator on top, then the neuron table, the W
-//! heatmap, the validator view and the Yuma what-if, all reading one [`Explorer`] state.
+//! The page: the endpoint bar and block indicator on top, the mechanism and time controls,
+//! then the subnets overview, the neuron table next to the detail panel (a uid's history and
+//! why it earns what it earns), the W heatmap, the validator view next to the what-if, and
+//! the health flags next to the diff of two epochs, all reading one [`Explorer`] state.
 
 use leptos::prelude::*;
 
+use crate::components::detail_panel::DetailPanel;
+use crate::components::diff_panel::DiffPanel;
 use crate::components::endpoint_bar::EndpointBar;
+use crate::components::health_panel::HealthPanel;
 use crate::components::heatmap_view::HeatmapView;
+use crate::components::mechanism_bar::MechanismBar;
 use crate::components::neuron_table::NeuronTable;
 use crate::components::status::{BlockIndicator, StatusBanner};
+use crate::components::subnets_overview::SubnetsOverview;
+use crate::components::time_bar::TimeBar;
 use crate::components::validator_view::ValidatorView;
 use crate::components::whatif_panel::{WhatIf, WhatIfPanel};
 use crate::live::Explorer;
@@ -29,14 +37,28 @@ pub fn App() -> impl IntoView {
             <BlockIndicator/>
         </header>
         <StatusBanner/>
+        <nav id="toolbar">
+            <MechanismBar/>
+            <TimeBar/>
+        </nav>
         <main>
-            <NeuronTable/>
+            <SubnetsOverview/>
+            <div class="split">
+                <NeuronTable/>
+                <DetailPanel/>
+            </div>
             <HeatmapView/>
-            <ValidatorView/>
-            <WhatIfPanel/>
+            <div class="split even">
+                <ValidatorView/>
+                <WhatIfPanel/>
+            </div>
+            <div class="split even">
+                <HealthPanel/>
+                <DiffPanel/>
+            </div>
         </main>
         <footer>
-            "Read straight from the node over websocket; consensus, incentive and dividends "
+            "Read straight from the node over websocket, at the newest block or any past one; consensus, incentive and dividends "
             "recomputed in this page by bt-core, the validator's own code."
         </footer>
     }

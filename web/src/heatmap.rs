@@ -1,8 +1,12 @@
 //! The heatmap's model: W (or B) as a dense validators × uids grid of the chain's u16 values,
 //! its pixels at a zoom, the cell under a pointer, and the tooltip text. Pure data; the
 //! component only copies the pixels to a canvas.
+//!
+//! W's normalised values are the core's: [`Metagraph::weight_row`], the SDK's definition
+//! (f32, NumPy's pairwise sum), the one the validator's `metagraph` command prints too.
 
 use bt_core::metagraph::Metagraph;
+use bt_core::units::fraction;
 
 /// Which matrix the heatmap shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,8 +42,8 @@ pub struct Grid {
     pub cols: usize,
     /// Row-major u16 values, `rows.len() × cols`.
     cells: Vec<u16>,
-    /// Each row's sum, to normalise W as the SDK does.
-    row_sums: Vec<u64>,
+    /// W only: each row as the core normalises it (`rows.len() × cols`).
+    normalized: Vec<f32>,
 }
 
 impl Grid {
@@ -49,7 +53,7 @@ impl Grid {
         let cols = metagraph.n();
         let mut rows = Vec::new();
         let mut cells = Vec::new();
-        let mut row_sums = Vec::new();
+        let mut normalized = Vec::new();
         for neuron in &metagraph.neurons {
             let entries = match layer {
                 Layer::Weights => &neuron.weights,
@@ -66,7 +70,10 @@ impl Grid {
                     cells[start + uid] = value;
                 }
             }
-            row_sums.push(cells[start..].iter().map(|&v| u64::from(v)).sum());
+            if layer == Layer::Weights {
+                let row = metagraph.weight_row(neuron.uid).unwrap_or_default();
+                normalized.extend(row.iter().copied().chain(std::iter::repeat(0.0)).take(cols));
+            }
             rows.push(neuron.uid);
         }
         Self {
@@ -74,7 +81,7 @@ impl Grid {
             rows,
             cols,
             cells,
-            row_sums,
+            normalized,
         }
     }
 
@@ -91,20 +98,13 @@ impl Grid {
         self.cells.get(row * self.cols + col).copied()
     }
 
-    /// The value as the SDK's metagraph shows it: W rows normalised to sum 1, B as a
-    /// proportion of u16::MAX.
+    /// The value as the SDK's metagraph shows it: W rows normalised to sum 1 by the core
+    /// ([`Metagraph::weight_row`]), B as a proportion of u16::MAX.
     pub fn normalized(&self, row: usize, col: usize) -> Option<f64> {
-        let v = f64::from(self.value(row, col)?);
+        let v = self.value(row, col)?;
         Some(match self.layer {
-            Layer::Weights => {
-                let sum = self.row_sums[row];
-                if sum == 0 {
-                    0.0
-                } else {
-                    v / sum as f64
-                }
-            }
-            Layer::Bonds => v / f64::from(u16::MAX),
+            Layer::Weights => f64::from(*self.normalized.get(row * self.cols + col)?),
+            Layer::Bonds => fraction(v),
         })
     }
 
@@ -246,6 +246,14 @@ mod tests {
         assert_eq!(g.value(0, 4), None, "uid 9 ≥ n is ignored");
         assert_eq!(g.normalized(0, 2), Some(0.75));
         assert_eq!(g.normalized(1, 1), Some(1.0));
+        // Exactly the core's W, cell by cell.
+        let mg = metagraph();
+        for (r, &uid) in g.rows.iter().enumerate() {
+            let core = mg.weight_row(uid).unwrap();
+            for (c, &w) in core.iter().enumerate() {
+                assert_eq!(g.normalized(r, c), Some(f64::from(w)));
+            }
+        }
         let tip = g.tooltip(0, 3).unwrap();
         assert!(
             tip.starts_with("W[0 → 3] = 21845 (u16) · 0.250000"),

@@ -1,5 +1,6 @@
-//! The page's URL holds the endpoint and the netuid (`?endpoint=ws://…&netuid=2`), so a view
-//! can be shared; presets are btcli's network names, resolved by `bt-chain`.
+//! The page's URL holds the endpoint, the netuid, the mechanism and a pinned block
+//! (`?endpoint=ws://…&netuid=2&mechanism=1&block=1200`), so a view can be shared; presets are
+//! btcli's network names, resolved by `bt-chain`.
 
 use web_sys::UrlSearchParams;
 
@@ -16,6 +17,10 @@ pub struct Route {
     pub endpoint: String,
     /// The subnet; `None` picks the first non-root subnet.
     pub netuid: Option<u16>,
+    /// The mechanism shown (0 when absent).
+    pub mechanism: u8,
+    /// The past block shown; `None` follows new blocks.
+    pub block: Option<u64>,
 }
 
 impl Default for Route {
@@ -23,14 +28,17 @@ impl Default for Route {
         Self {
             endpoint: DEFAULT_ENDPOINT.to_string(),
             netuid: None,
+            mechanism: 0,
+            block: None,
         }
     }
 }
 
 impl Route {
-    /// Parses a query string (`?endpoint=…&netuid=…`, the `?` optional). A missing or empty
-    /// endpoint is the default; a netuid that is not a u16 is ignored. A preset name is
-    /// accepted as the endpoint (`?endpoint=finney`).
+    /// Parses a query string (`?endpoint=…&netuid=…&mechanism=…&block=…`, the `?` optional).
+    /// A missing or empty endpoint is the default; a netuid, mechanism or block that is not a
+    /// number of its type is ignored. A preset name is accepted as the endpoint
+    /// (`?endpoint=finney`).
     pub fn from_query(query: &str) -> Self {
         let Ok(params) = UrlSearchParams::new_with_str(query) else {
             return Self::default();
@@ -42,10 +50,21 @@ impl Route {
             .map(|e| resolve(&e).unwrap_or(e))
             .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
         let netuid = params.get("netuid").and_then(|n| n.trim().parse().ok());
-        Self { endpoint, netuid }
+        let mechanism = params
+            .get("mechanism")
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0);
+        let block = params.get("block").and_then(|n| n.trim().parse().ok());
+        Self {
+            endpoint,
+            netuid,
+            mechanism,
+            block,
+        }
     }
 
-    /// The query string for this route (`?endpoint=…&netuid=…`).
+    /// The query string for this route (`?endpoint=…&netuid=…`, then `mechanism` when not 0
+    /// and `block` when pinned).
     pub fn to_query(&self) -> String {
         let Ok(params) = UrlSearchParams::new() else {
             return String::new();
@@ -53,6 +72,12 @@ impl Route {
         params.append("endpoint", &self.endpoint);
         if let Some(netuid) = self.netuid {
             params.append("netuid", &netuid.to_string());
+        }
+        if self.mechanism != 0 {
+            params.append("mechanism", &self.mechanism.to_string());
+        }
+        if let Some(block) = self.block {
+            params.append("block", &block.to_string());
         }
         format!("?{}", String::from(params.to_string()))
     }

@@ -1,7 +1,13 @@
 //! The neuron table's model: one row per uid with the columns the explorer shows, and the
 //! sorting and filtering the table offers. Pure data, so it is tested natively and in wasm.
+//!
+//! Columns are labelled as the chain stores them: incentive and last update are the selected
+//! mechanism's (`Incentive[idx]`, `LastUpdate[idx]`, `idx = mecid·4096 + netuid`), consensus,
+//! dividends, validator trust and emission are the subnet's aggregates (`…[netuid]`, each
+//! mechanism weighted by its emission share).
 
 use bt_core::metagraph::{Metagraph, Neuron};
+use bt_core::units::{fraction_text, tokens_text};
 use serde::Serialize;
 
 /// One line of the neuron table, in the chain's units (u16 proportions, rao).
@@ -11,8 +17,12 @@ pub struct Row {
     pub uid: u16,
     /// The hotkey's SS58 address.
     pub hotkey: String,
-    /// The stake the epoch weighs this uid by (rao).
+    /// The stake the epoch weighs this uid by (rao of α: alpha + TaoWeight × root τ).
     pub stake: u64,
+    /// Its alpha stake (rao of α).
+    pub alpha_stake: u64,
+    /// Its root stake (rao of τ).
+    pub tao_stake: u64,
     /// Consensus (u16 proportion).
     pub consensus: u16,
     /// Incentive (u16 proportion).
@@ -40,6 +50,8 @@ impl Row {
             uid: neuron.uid,
             hotkey: ss58(&neuron.hotkey),
             stake: neuron.total_stake,
+            alpha_stake: neuron.alpha_stake,
+            tao_stake: neuron.tao_stake,
             consensus: neuron.consensus,
             incentive: neuron.incentive,
             dividends: neuron.dividends,
@@ -112,7 +124,22 @@ pub enum Column {
 }
 
 impl Column {
-    /// Every column, in display order.
+    /// The columns the page's table shows (the axon is in the detail panel and the exports).
+    pub const SHOWN: [Column; 11] = [
+        Column::Uid,
+        Column::Hotkey,
+        Column::Stake,
+        Column::Consensus,
+        Column::Incentive,
+        Column::Dividends,
+        Column::Emission,
+        Column::ValidatorTrust,
+        Column::Permit,
+        Column::Active,
+        Column::LastUpdate,
+    ];
+
+    /// Every column, in export order.
     pub const ALL: [Column; 12] = [
         Column::Uid,
         Column::Hotkey,
@@ -133,11 +160,11 @@ impl Column {
         match self {
             Column::Uid => "uid",
             Column::Hotkey => "hotkey",
-            Column::Stake => "stake",
+            Column::Stake => "stake α",
             Column::Consensus => "C",
             Column::Incentive => "I",
             Column::Dividends => "D",
-            Column::Emission => "E",
+            Column::Emission => "E α",
             Column::ValidatorTrust => "vtrust",
             Column::Permit => "permit",
             Column::Active => "active",
@@ -146,20 +173,34 @@ impl Column {
         }
     }
 
-    /// What the header's tooltip explains.
+    /// Whose value the column shows.
+    pub fn scope(self) -> Scope {
+        match self {
+            Column::Incentive | Column::LastUpdate => Scope::Mechanism,
+            Column::Consensus
+            | Column::Dividends
+            | Column::Emission
+            | Column::ValidatorTrust
+            | Column::Permit
+            | Column::Active => Scope::Subnet,
+            Column::Uid | Column::Hotkey | Column::Stake | Column::Axon => Scope::Neuron,
+        }
+    }
+
+    /// What the header's tooltip explains (the storage item, and the unit).
     pub fn help(self) -> &'static str {
         match self {
             Column::Uid => "the neuron's index in the subnet",
-            Column::Hotkey => "the hotkey's SS58 address",
-            Column::Stake => "stake the epoch weighs this uid by (alpha + weighted TAO), in units of 10^9 rao",
-            Column::Consensus => "consensus: the stake-weighted κ-median of the weights this uid received",
-            Column::Incentive => "incentive: this uid's share of the miners' emission",
-            Column::Dividends => "dividends: this uid's share of the validators' emission",
-            Column::Emission => "emission of the last epoch, in units of 10^9 rao",
-            Column::ValidatorTrust => "validator trust: how much of this validator's weight survived clipping at consensus",
-            Column::Permit => "holds a validator permit",
-            Column::Active => "set weights within the activity cutoff",
-            Column::LastUpdate => "block of the last weight setting",
+            Column::Hotkey => "the hotkey's SS58 address (the icon copies it whole)",
+            Column::Stake => "the stake the epoch weighs this uid by: alpha + TaoWeight × root τ, in α",
+            Column::Consensus => "Consensus[netuid]: the κ-majority stake-weighted median of the weights this uid received, each mechanism weighted by its emission share",
+            Column::Incentive => "Incentive[mecid·4096+netuid]: this uid's share of the selected mechanism's miner emission",
+            Column::Dividends => "Dividends[netuid]: this uid's share of the validators' emission, each mechanism weighted by its emission share",
+            Column::Emission => "Emission[netuid]: what the last epoch paid this uid across mechanisms, in α",
+            Column::ValidatorTrust => "ValidatorTrust[netuid]: how much of this validator's weight survived clipping at consensus, each mechanism weighted by its emission share",
+            Column::Permit => "ValidatorPermit[netuid]: holds a validator permit",
+            Column::Active => "Active[netuid]: set weights within the activity cutoff in some mechanism",
+            Column::LastUpdate => "LastUpdate[mecid·4096+netuid]: block of the last weight setting in the selected mechanism",
             Column::Axon => "the miner's announced address",
         }
     }
@@ -189,14 +230,23 @@ fn yes_no(b: bool) -> String {
 
 /// A u16 proportion as a fraction of 1 with 4 decimals (`65535` → `1.0000`).
 pub fn proportion(value: u16) -> String {
-    format!("{:.4}", f64::from(value) / f64::from(u16::MAX))
+    fraction_text(value)
 }
 
 /// Rao as whole tokens with 4 decimals (`1_500_000_000` → `1.5000`).
 pub fn tokens(rao: u64) -> String {
-    let whole = rao / 1_000_000_000;
-    let frac = (rao % 1_000_000_000) / 100_000;
-    format!("{whole}.{frac:04}")
+    tokens_text(rao)
+}
+
+/// Whose value a column shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The neuron itself (uid, keys, stake, axon).
+    Neuron,
+    /// The selected mechanism (`…[mecid·4096+netuid]`).
+    Mechanism,
+    /// The subnet across mechanisms (`…[netuid]`).
+    Subnet,
 }
 
 /// Sorts `rows` by `column` (ties by uid), descending when asked.
@@ -313,6 +363,9 @@ mod tests {
         assert_eq!(Column::Consensus.cell(&rows[1]), "0.6104");
         assert_eq!(Column::Hotkey.cell(&rows[0]), "5Key00…mnop");
         assert_eq!(proportion(u16::MAX), "1.0000");
+        assert_eq!(Column::Incentive.scope(), Scope::Mechanism);
+        assert_eq!(Column::Dividends.scope(), Scope::Subnet);
+        assert!(Column::Consensus.help().starts_with("Consensus[netuid]"));
         assert_eq!(tokens(1_500_000_000), "1.5000");
         assert_eq!(tokens(123), "0.0000");
     }

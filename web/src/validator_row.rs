@@ -1,89 +1,91 @@
-//! The validator view's model: one validator's row of W (what it sent, and when) set against
-//! consensus, uid by uid, with the part above consensus that the epoch clips away.
+//! The validator view's model: which uids to offer as validators, and one validator's row as
+//! the core's epoch saw it ([`bt_core::yuma::ValidatorRowView`], from the same
+//! [`bt_core::yuma::EpochDetail`] the what-if and the explanations read) turned into the
+//! text the page shows. No number is computed here.
 
 use bt_core::metagraph::Metagraph;
+use bt_core::units::fraction_text;
+use bt_core::yuma::{MaskReason, ValidatorRowView};
 
-use crate::heatmap::{Grid, Layer};
+/// Why the epoch dropped a stored weight, in words.
+pub fn mask_text(reason: Option<MaskReason>) -> &'static str {
+    match reason {
+        None => "",
+        Some(MaskReason::NotAUid) => "not a uid",
+        Some(MaskReason::NoPermit) => "no permit",
+        Some(MaskReason::SelfWeight) => "self-weight",
+        Some(MaskReason::SetBeforeRegistration) => "set before the uid registered",
+        Some(MaskReason::CommittedBeforeRegistration) => "committed before the uid registered",
+    }
+}
 
-/// One uid in the validator's row.
+/// A fraction the core computed, as text with 6 decimals.
+pub fn decimal(x: f64) -> String {
+    format!("{x:.6}")
+}
+
+/// One stored entry of the row, as shown.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
+pub struct Line {
     /// The uid weighted.
     pub uid: u16,
-    /// The u16 stored on chain.
-    pub sent: u16,
-    /// The row-normalised weight (the SDK's W).
-    pub normalized: f64,
-    /// The chain's stored consensus for this uid, as a fraction.
-    pub consensus_chain: f64,
-    /// The core's consensus on the current state, as a fraction.
-    pub consensus_core: f64,
+    /// The stored u16.
+    pub stored: u16,
+    /// Why the epoch dropped it ("" when counted).
+    pub masked: &'static str,
+    /// The weight in the epoch (masked, row-normalised), for the bar (0–1).
+    pub weight: f64,
+    /// The target's consensus, for the bar's mark (0–1).
+    pub consensus: f64,
+    /// The cells: weight, consensus, clipped weight, clipped amount (6 decimals).
+    pub cells: [String; 4],
 }
 
-impl Entry {
-    /// Weight above the core's consensus: the part the epoch clips.
-    pub fn clipped(&self) -> f64 {
-        (self.normalized - self.consensus_core).max(0.0)
-    }
-}
-
-/// A validator's row against consensus.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValidatorRow {
-    /// The validator's uid.
-    pub uid: u16,
-    /// Block of its last weight setting.
-    pub last_update: u64,
-    /// Blocks since then at the metagraph's block.
-    pub blocks_ago: u64,
-    /// Every uid it weights or that has consensus, by uid.
-    pub entries: Vec<Entry>,
-}
-
-impl ValidatorRow {
-    /// The share of its weight that survives clipping (its validator trust, as the core
-    /// computes it for this row).
-    pub fn kept(&self) -> f64 {
-        self.entries
-            .iter()
-            .map(|e| e.normalized - e.clipped())
-            .sum()
-    }
-}
-
-/// The row of `uid` (None when `uid` is not in the subnet); `core_consensus` is the core's
-/// consensus per uid (u16), as the what-if computes it.
-pub fn validator_row(
-    metagraph: &Metagraph,
-    uid: u16,
-    core_consensus: &[u16],
-) -> Option<ValidatorRow> {
-    let neuron = metagraph.neurons.iter().find(|n| n.uid == uid)?;
-    let grid = Grid::new(metagraph, Layer::Weights);
-    let row = grid.rows.iter().position(|&r| r == uid);
-    let frac = |v: u16| f64::from(v) / f64::from(u16::MAX);
-    let entries = metagraph
-        .neurons
+/// The row of `view` as lines, in storage order.
+pub fn lines(view: &ValidatorRowView) -> Vec<Line> {
+    view.entries
         .iter()
-        .filter_map(|target| {
-            let col = usize::from(target.uid);
-            let sent = row.and_then(|r| grid.value(r, col)).unwrap_or(0);
-            let core = core_consensus.get(col).copied().unwrap_or(0);
-            (sent > 0 || target.consensus > 0 || core > 0).then(|| Entry {
-                uid: target.uid,
-                sent,
-                normalized: row.and_then(|r| grid.normalized(r, col)).unwrap_or(0.0),
-                consensus_chain: frac(target.consensus),
-                consensus_core: frac(core),
-            })
+        .map(|e| Line {
+            uid: e.uid,
+            stored: e.stored,
+            masked: mask_text(e.masked),
+            weight: e.weight,
+            consensus: e.consensus,
+            cells: [
+                decimal(e.weight),
+                decimal(e.consensus),
+                decimal(e.clipped),
+                decimal(e.clipped_amount),
+            ],
         })
-        .collect();
-    Some(ValidatorRow {
-        uid,
-        last_update: neuron.last_update,
-        blocks_ago: metagraph.block.saturating_sub(neuron.last_update),
-        entries,
-    })
+        .collect()
+}
+
+/// The summary line: permit, activity, active stake, and validator trust as the core
+/// computes it for this mechanism next to the chain's stored aggregate.
+pub fn summary(
+    view: &ValidatorRowView,
+    stored_vtrust: u16,
+    last_update: u64,
+    block: u64,
+) -> String {
+    let when = if last_update == 0 {
+        "has not set weights in this mechanism".to_string()
+    } else {
+        format!(
+            "set these weights at block {last_update} ({} blocks before #{block})",
+            block.saturating_sub(last_update)
+        )
+    };
+    format!(
+        "uid {} {when}; {}, {}, active stake {}. Validator trust (this mechanism, core): {} = the sum of its clipped weights; stored ValidatorTrust[netuid]: {}.",
+        view.uid,
+        if view.permitted { "permit" } else { "no permit (its row is ignored)" },
+        if view.active { "active" } else { "inactive (weights older than the activity cutoff)" },
+        decimal(view.active_stake),
+        fraction_text(view.validator_trust_u16),
+        fraction_text(stored_vtrust),
+    )
 }
 
 /// The uids worth picking as validators: those that set weights, then the other permit
@@ -102,48 +104,117 @@ pub fn validator_uids(metagraph: &Metagraph) -> Vec<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::heatmap::{Grid, Layer};
     use bt_core::metagraph::Neuron;
+    use bt_core::whatif::now;
+    use bt_core::yuma::validator_row_view;
 
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn row_against_consensus() {
-        let mut neurons: Vec<Neuron> = (0..4)
+    /// Two validators and three miners; validator 0 also weights itself and a uid ≥ n.
+    fn subnet() -> Metagraph {
+        let mut neurons: Vec<Neuron> = (0..5)
             .map(|uid| Neuron {
                 uid,
+                hotkey: [uid as u8; 32],
+                last_update: 100,
+                block_at_registration: 1,
                 ..Neuron::default()
             })
             .collect();
-        neurons[0].weights = vec![(2, 65535), (3, 21845)];
-        neurons[0].last_update = 90;
-        neurons[0].validator_permit = true;
-        neurons[1].validator_permit = true;
-        neurons[1].total_stake = 5;
-        neurons[3].consensus = 65535;
-        let mg = Metagraph {
-            block: 100,
+        for (uid, stake) in [(0usize, 600_000_000_000u64), (1, 400_000_000_000)] {
+            neurons[uid].alpha_stake = stake;
+            neurons[uid].total_stake = stake;
+            neurons[uid].validator_permit = true;
+        }
+        neurons[0].weights = vec![(0, 9000), (2, 65535), (3, 30000), (4, 1000), (9, 5)];
+        neurons[1].weights = vec![(2, 20000), (3, 65535)];
+        Metagraph {
+            netuid: 1,
+            block: 110,
+            spec_version: 425,
             neurons,
             ..Metagraph::default()
-        };
-        let core = [0, 0, 16384, 0];
-        let row = validator_row(&mg, 0, &core).unwrap();
-        assert_eq!(row.blocks_ago, 10);
+        }
+    }
+
+    /// The validator view and the heatmap show exactly what the core computes on the same
+    /// data: the row view of the what-if's epoch is `validator_row_view`, every line carries
+    /// its values, and the heatmap's W is `Metagraph::weight_row`.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_views_show_the_cores_numbers() {
+        let mg = subnet();
+        let detail = now(&mg).unwrap();
+        let input = mg
+            .epoch_input(mg.block, bt_core::whatif::what_if_emission(&mg))
+            .unwrap();
+        for uid in [0u16, 1] {
+            let view = detail.validator_row(0, uid).unwrap();
+            assert_eq!(view, validator_row_view(&input, 0, uid).unwrap());
+            let shown = lines(&view);
+            assert_eq!(shown.len(), view.entries.len());
+            for (line, e) in shown.iter().zip(&view.entries) {
+                assert_eq!((line.uid, line.stored), (e.uid, e.stored));
+                assert_eq!(line.weight, e.weight);
+                assert_eq!(line.cells[0], format!("{:.6}", e.weight));
+                assert_eq!(line.cells[2], format!("{:.6}", e.clipped));
+                assert_eq!(line.cells[3], format!("{:.6}", e.clipped_amount));
+            }
+        }
+        let view = detail.validator_row(0, 0).unwrap();
+        let masks: Vec<&str> = lines(&view).iter().map(|l| l.masked).collect();
+        assert_eq!(masks, ["self-weight", "", "", "", "not a uid"]);
         assert_eq!(
-            row.entries.iter().map(|e| e.uid).collect::<Vec<_>>(),
-            [2, 3]
+            view.validator_trust_u16,
+            detail.output().validator_trust[0],
+            "one mechanism: the aggregate is the mechanism's"
         );
-        let e2 = &row.entries[0];
-        assert_eq!(e2.sent, 65535);
-        assert_eq!(e2.normalized, 0.75);
-        assert!((e2.consensus_core - 0.25).abs() < 1e-4);
-        assert!((e2.clipped() - 0.5).abs() < 1e-4);
-        assert_eq!(row.entries[1].consensus_chain, 1.0);
+        let text = summary(&view, 123, 100, 110);
+        assert!(text.contains("10 blocks before #110"), "{text}");
         assert!(
-            (row.kept() - 0.25).abs() < 1e-4,
-            "0.25 of uid 2 survives, uid 3 is all clipped"
+            text.contains(&fraction_text(view.validator_trust_u16)),
+            "{text}"
         );
+
+        let grid = Grid::new(&mg, Layer::Weights);
+        for (r, &uid) in grid.rows.iter().enumerate() {
+            let core = mg.weight_row(uid).unwrap();
+            for (c, &w) in core.iter().enumerate() {
+                assert_eq!(grid.normalized(r, c), Some(f64::from(w)));
+            }
+        }
         assert_eq!(validator_uids(&mg), [0, 1]);
-        assert!(validator_row(&mg, 9, &core).is_none());
-        // A uid that never set weights has an empty row but still its consensus entries.
-        assert_eq!(validator_row(&mg, 1, &core).unwrap().entries.len(), 2);
+        assert_eq!(mg.heaviest_weight_setter(), Some(0));
+    }
+
+    /// The what-if's epoch values, asserted on both targets: the explorer's epoch is the
+    /// validator's.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn epoch_values_are_exact_on_both_targets() {
+        use bt_core::whatif::{run, Columns, Scenario};
+        let mut mg = subnet();
+        for n in &mut mg.neurons[..2] {
+            n.weights = vec![(2, 65535), (3, 30000), (4, 1000)];
+        }
+        let out = run(&mg, &Scenario::default()).unwrap();
+        assert_eq!(
+            out.now,
+            Columns {
+                consensus: vec![0, 0, 44489, 20366, 678],
+                incentive: vec![0, 0, 44489, 20366, 678],
+                dividends: vec![39321, 26213, 0, 0, 0],
+            }
+        );
+        let edited = run(
+            &mg,
+            &Scenario {
+                validator: 0,
+                weights: Some(vec![(3, 65535), (4, 20000)]),
+                stake: Some(300_000_000_000),
+            },
+        )
+        .unwrap();
+        assert_eq!(edited.edited.incentive, vec![0, 0, 35854, 28723, 957]);
+        assert_eq!(edited.edited.dividends, vec![12720, 52814, 0, 0, 0]);
     }
 }

@@ -17,16 +17,29 @@ fn endpoint_and_netuid_round_trip() {
     let route = Route {
         endpoint: "ws://127.0.0.1:40123".into(),
         netuid: Some(2),
+        ..Route::default()
     };
     let query = route.to_query();
     assert_eq!(query, "?endpoint=ws%3A%2F%2F127.0.0.1%3A40123&netuid=2");
     assert_eq!(Route::from_query(&query), route);
+    // A mechanism and a pinned block.
+    let past = Route {
+        mechanism: 1,
+        block: Some(1200),
+        ..route.clone()
+    };
+    assert_eq!(
+        past.to_query(),
+        "?endpoint=ws%3A%2F%2F127.0.0.1%3A40123&netuid=2&mechanism=1&block=1200"
+    );
+    assert_eq!(Route::from_query(&past.to_query()), past);
     // An unencoded URL, as a person would type it, works too.
     assert_eq!(
         Route::from_query("endpoint=wss://node.example:443&netuid=7"),
         Route {
             endpoint: "wss://node.example:443".into(),
-            netuid: Some(7)
+            netuid: Some(7),
+            ..Route::default()
         }
     );
 }
@@ -48,4 +61,6 @@ fn presets_resolve_and_junk_is_refused() {
     // A netuid that is not a u16 is ignored rather than misread.
     assert_eq!(Route::from_query("?netuid=70000").netuid, None);
     assert_eq!(Route::from_query("?netuid=abc").netuid, None);
+    assert_eq!(Route::from_query("?mechanism=300").mechanism, 0);
+    assert_eq!(Route::from_query("?block=-1").block, None);
 }

@@ -13,6 +13,7 @@ use super::{EpochError, EpochHyperparams, EpochOutput, SubnetEpochInput, Tracer}
 use crate::stake;
 
 /// The epoch's result with the intermediate values the views need.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct MechanismRun {
     pub output: EpochOutput,
     /// Validator permits as the epoch used them (stored, owner forced where the rules say so).
@@ -23,8 +24,21 @@ pub(crate) struct MechanismRun {
     pub weights: Vec<SparseRow>,
     /// Consensus per column.
     pub consensus: Vec<I32F32>,
+    /// The weights clipped at consensus (`W̄`).
+    pub clipped: Vec<SparseRow>,
     /// Row sums of the clipped weights.
     pub validator_trust: Vec<I32F32>,
+    /// `W̄ᵀ · active_stake` per uid before normalisation (the incentive's numerator).
+    pub ranks: Vec<I32F32>,
+    /// Incentive (normalised ranks).
+    pub incentive: Vec<I32F32>,
+    /// The bonds the dividends read: the column-normalised EMA bonds.
+    pub dividend_bonds: Vec<SparseRow>,
+    /// `Σ_j B_ij · I_j` per validator (Yuma2: the dividends before normalisation; Yuma3:
+    /// before the multiplication by the active stake).
+    pub bonds_incentive: Vec<I32F32>,
+    /// The dividends before normalisation.
+    pub raw_dividends: Vec<I32F32>,
     /// The commit block per uid the commit-reveal mask used (None: no mask).
     pub commit_blocks: Option<Vec<u64>>,
     /// Each uid's share of the mechanism's emission (the normalised combined emission): the
@@ -270,9 +284,9 @@ pub(crate) fn run_mechanism(
     // ===============
     // == Incentive ==
     // ===============
-    let mut ranks = math::matmul_sparse(&clipped, &active_stake, n);
-    math::inplace_normalize(&mut ranks);
-    let incentive = ranks;
+    let raw_ranks = math::matmul_sparse(&clipped, &active_stake, n);
+    let mut incentive = raw_ranks.clone();
+    math::inplace_normalize(&mut incentive);
     tracer.vec(8, "incentive", &incentive);
 
     // =========================
@@ -297,7 +311,8 @@ pub(crate) fn run_mechanism(
     let mask_recent = |b: &[SparseRow]| {
         math::scalar_vec_mask_sparse_matrix(b, last_tempo, block_at_registration, |t, r| t <= r)
     };
-    let (ema_bonds, dividends) = if p.yuma3_enabled {
+    let (ema_bonds, dividend_bonds, bonds_incentive, raw_dividends, dividends) = if p.yuma3_enabled
+    {
         let bonds = stored_bonds(&m.bonds, n, |b| {
             math::fixed_to_fixed_u16_proportion(math::u16_to_fixed(b))
         });
@@ -308,9 +323,16 @@ pub(crate) fn run_mechanism(
         math::inplace_col_normalize_sparse(&mut ema_bonds_norm, n);
         let total_bonds_per_validator =
             math::row_sum_sparse(&math::mat_vec_mul_sparse(&ema_bonds_norm, &incentive));
-        let mut dividends = math::vec_mul(&total_bonds_per_validator, &active_stake);
+        let raw_dividends = math::vec_mul(&total_bonds_per_validator, &active_stake);
+        let mut dividends = raw_dividends.clone();
         math::inplace_normalize(&mut dividends);
-        (ema_bonds, dividends)
+        (
+            ema_bonds,
+            ema_bonds_norm,
+            total_bonds_per_validator,
+            raw_dividends,
+            dividends,
+        )
     } else {
         let mut bonds = mask_recent(&stored_bonds(&m.bonds, n, math::u16_to_fixed));
         math::inplace_col_normalize_sparse(&mut bonds, n);
@@ -325,10 +347,18 @@ pub(crate) fn run_mechanism(
         let mut ema_bonds = math::mat_ema_sparse(&bonds_delta, &bonds, alpha);
         math::inplace_col_normalize_sparse(&mut ema_bonds, n);
         tracer.rows(10, "EMA bonds (column-normalised): row sums", &ema_bonds);
-        let mut dividends = math::matmul_transpose_sparse(&ema_bonds, &incentive);
+        let raw_dividends = math::matmul_transpose_sparse(&ema_bonds, &incentive);
+        let mut dividends = raw_dividends.clone();
         math::inplace_normalize(&mut dividends);
+        let dividend_bonds = ema_bonds.clone();
         math::inplace_col_max_upscale_sparse(&mut ema_bonds, n);
-        (ema_bonds, dividends)
+        (
+            ema_bonds,
+            dividend_bonds,
+            raw_dividends.clone(),
+            raw_dividends,
+            dividends,
+        )
     };
     tracer.vec(11, "dividends", &dividends);
 
@@ -413,7 +443,13 @@ pub(crate) fn run_mechanism(
         active_stake,
         weights,
         consensus,
+        clipped,
         validator_trust,
+        ranks: raw_ranks,
+        incentive,
+        dividend_bonds,
+        bonds_incentive,
+        raw_dividends,
         commit_blocks,
         combined_fraction: (0..n)
             .map(|i| normalized_combined_emission.get(i).copied().unwrap_or(ZERO))

@@ -6,7 +6,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use substrate_fixed::types::U64F64;
 
-use super::epoch::run_mechanism;
+use super::epoch::{run_mechanism, MechanismRun};
 use super::{EpochError, EpochOutput, SubnetEpochInput, SubnetEpochOutput, Tracer};
 
 /// `split_emissions` (L230): `alpha · split_i / 65535` (u128, truncated) per mechanism, or
@@ -137,6 +137,16 @@ fn weighted_acc_alpha(existing: u64, added: u64, weight: U64F64) -> u64 {
 
 /// Runs every mechanism and aggregates as the runtime does.
 pub(crate) fn run(input: &SubnetEpochInput, trace: bool) -> Result<SubnetEpochOutput, EpochError> {
+    run_keeping(input, trace, None)
+}
+
+/// [`run`], keeping each mechanism's intermediate values in `keep` (their `output` moved into
+/// the aggregate's `mechanisms`).
+pub(crate) fn run_keeping(
+    input: &SubnetEpochInput,
+    trace: bool,
+    mut keep: Option<&mut Vec<MechanismRun>>,
+) -> Result<SubnetEpochOutput, EpochError> {
     let p = &input.params;
     let split = split_emission(
         input.rao_emission,
@@ -150,8 +160,12 @@ pub(crate) fn run(input: &SubnetEpochInput, trace: bool) -> Result<SubnetEpochOu
     };
     for (mech, &share) in split.iter().enumerate() {
         let mut tracer = if trace { Tracer::on() } else { Tracer::off() };
-        let mut out: EpochOutput = run_mechanism(input, mech, share, &mut tracer)?.output;
+        let mut run = run_mechanism(input, mech, share, &mut tracer)?;
+        let mut out: EpochOutput = core::mem::take(&mut run.output);
         out.trace = tracer.steps;
+        if let Some(keep) = keep.as_mut() {
+            keep.push(run);
+        }
         // The mechanism's weight: its share of the emission; with nothing to emit mechanism 0
         // gets the full weight (`safe_div_or`).
         let weight = mechanism_weight(share, input.rao_emission, mech);

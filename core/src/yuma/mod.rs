@@ -51,12 +51,16 @@
 
 mod commits;
 mod epoch;
+mod explain;
 mod input;
 pub mod math;
 mod mechanisms;
 mod view;
 
 pub use commits::{commit_blocks, CommitExpiry, TimelockedCommitQueue, WeightCommitQueue};
+pub use explain::{
+    epoch_detailed, BondTerm, DividendExplanation, EpochDetail, MinerExplanation, Support,
+};
 pub use input::{
     EpochHyperparams, EpochOutput, MechanismInput, Runtime, SubnetEpochInput, SubnetEpochOutput,
     TraceStep,

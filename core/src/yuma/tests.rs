@@ -1613,3 +1613,82 @@ proptest! {
         let _ = validator_row_view(&input, 0, 0);
     }
 }
+
+/// The explanations are the epoch's own numbers: the contributions add up to each miner's
+/// rank, the ranks to the incentive, the bond terms to each validator's dividend, under
+/// Yuma2 and Yuma3, in both mechanisms; the row view equals `validator_row_view`.
+#[test]
+fn explanations_add_up_to_the_epochs_outputs() {
+    for yuma3 in [false, true] {
+        let mut sim = Sim::new(Runtime::Spec425, &[600, 300, 100, 0, 0, 0], 0, 100);
+        sim.mechanisms(2);
+        sim.input.params.yuma3_enabled = yuma3;
+        sim.input.validator_permit = vec![true, true, true, false, false, false];
+        sim.run_to(30);
+        sim.set_weights(0, &[3, 4, 5], &[65535, 30000, 1000]);
+        sim.set_weights(1, &[3, 4], &[20000, 65535]);
+        sim.set_weights(2, &[1, 5], &[65535, 65535]); // a weight on a validator
+        sim.set_mechanism_weights(1, 0, &[5], &[65535]);
+        sim.set_mechanism_weights(1, 1, &[4], &[65535]);
+        sim.epoch(); // bonds from a first epoch
+        sim.run_to(140);
+        sim.set_weights(0, &[3, 4, 5], &[65535, 30000, 1000]);
+        sim.set_weights(1, &[3, 4], &[20000, 65535]);
+        let detail = epoch_detailed(sim.input.clone()).unwrap();
+        assert_eq!(detail.output(), &epoch_with_mechanisms(&sim.input).unwrap());
+        assert_eq!(detail.yuma3(), yuma3);
+        for mech in 0..2u8 {
+            let out = &detail.output().mechanisms[usize::from(mech)];
+            let mut incentive_sum = 0.0;
+            for uid in 0..6u16 {
+                let m = detail.miner(mech, uid).unwrap();
+                assert_eq!(m.incentive_u16, out.incentive[usize::from(uid)]);
+                assert_eq!(m.consensus_u16, out.consensus[usize::from(uid)]);
+                let summed: f64 = m.supports.iter().map(|s| s.contribution).sum();
+                assert!((summed - m.rank).abs() < 1e-8, "{yuma3} {mech} {uid}");
+                for s in &m.supports {
+                    assert!((s.weight - s.clipped - s.clipped_amount).abs() < 1e-12);
+                    assert!(s.clipped <= m.consensus + 1e-12);
+                }
+                if m.rank > 0.0 {
+                    let shares: f64 = m.supports.iter().map(|s| s.rank_share).sum();
+                    assert!((shares - 1.0).abs() < 1e-6);
+                    assert!((m.incentive - m.rank / m.rank_total).abs() < 1e-6);
+                }
+                incentive_sum += m.incentive;
+
+                let d = detail.dividends(mech, uid).unwrap();
+                assert_eq!(d.dividend_u16, out.dividends[usize::from(uid)]);
+                assert_eq!(
+                    math::fixed_proportion_to_u16(I32F32::from_num(d.dividend)),
+                    d.dividend_u16
+                );
+                let products: f64 = d.terms.iter().map(|t| t.product).sum();
+                assert!((products - d.bonds_times_incentive).abs() < 1e-8);
+                let expected_raw = if yuma3 {
+                    d.bonds_times_incentive * d.active_stake
+                } else {
+                    d.bonds_times_incentive
+                };
+                assert!((d.raw - expected_raw).abs() < 1e-6);
+
+                let row = detail.validator_row(mech, uid).unwrap();
+                assert_eq!(row, validator_row_view(&sim.input, mech, uid).unwrap());
+            }
+            assert!((incentive_sum - 1.0).abs() < 1e-6);
+        }
+        // Validator 2's weight on validator 1 supports it; validator 0 earns dividends.
+        let v1 = detail.miner(0, 1).unwrap();
+        assert_eq!(
+            v1.supports.iter().map(|s| s.validator).collect::<Vec<_>>(),
+            [2]
+        );
+        assert!(detail.dividends(0, 0).unwrap().dividend > 0.0);
+        assert!(!detail.dividends(0, 0).unwrap().terms.is_empty());
+        assert!(matches!(
+            detail.miner(0, 6),
+            Err(EpochError::UidOutOfRange { uid: 6, n: 6 })
+        ));
+        assert!(detail.miner(2, 0).is_err());
+    }
+}

@@ -6,9 +6,9 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 use substrate_fixed::types::I32F32;
 
-use super::epoch::run_mechanism;
+use super::epoch::{run_mechanism, MechanismRun};
 use super::math::{self, ZERO};
-use super::{check_input, EpochError, SubnetEpochInput, Tracer};
+use super::{check_input, EpochError, EpochOutput, MechanismInput, SubnetEpochInput, Tracer};
 
 /// Why the epoch dropped a stored weight, in the order the runtime applies its masks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,9 +84,7 @@ pub fn validator_row_view(
     uid: u16,
 ) -> Result<ValidatorRowView, EpochError> {
     check_input(input)?;
-    let n = usize::from(input.n);
-    let i = usize::from(uid);
-    if i >= n {
+    if uid >= input.n {
         return Err(EpochError::UidOutOfRange { uid, n: input.n });
     }
     let mech = usize::from(mechanism);
@@ -99,6 +97,23 @@ pub fn validator_row_view(
     .copied()
     .unwrap_or(0);
     let run = run_mechanism(input, mech, share, &mut Tracer::off())?;
+    row_view(input, &run, &run.output, mechanism, uid)
+}
+
+/// The row of validator `uid` from a mechanism's run (`output` is that run's output).
+pub(crate) fn row_view(
+    input: &SubnetEpochInput,
+    run: &MechanismRun,
+    output: &EpochOutput,
+    mechanism: u8,
+    uid: u16,
+) -> Result<ValidatorRowView, EpochError> {
+    let n = usize::from(input.n);
+    let i = usize::from(uid);
+    if i >= n {
+        return Err(EpochError::UidOutOfRange { uid, n: input.n });
+    }
+    let mech = usize::from(mechanism);
     let m = input
         .mechanisms
         .get(mech)
@@ -106,6 +121,66 @@ pub fn validator_row_view(
             mechanism: mech,
             given: input.mechanisms.len(),
         })?;
+    let entries = stored_entries(input, run, m, uid)
+        .into_iter()
+        .map(|e| {
+            let cut = clip(e.weight, e.consensus);
+            RowEntry {
+                uid: e.uid,
+                stored: e.stored,
+                masked: e.masked,
+                weight: f(e.weight),
+                consensus: f(e.consensus),
+                clipped: f(cut),
+                clipped_amount: f(e.weight.saturating_sub(cut)),
+            }
+        })
+        .collect();
+    let vtrust = run.validator_trust.get(i).copied().unwrap_or(ZERO);
+    Ok(ValidatorRowView {
+        uid,
+        mechanism,
+        permitted: run.permits.get(i).copied().unwrap_or(false),
+        active: output.active.get(i).copied().unwrap_or(false),
+        active_stake: run.active_stake.get(i).map_or(0.0, |s| f(*s)),
+        entries,
+        consensus: run.consensus.iter().map(|c| f(*c)).collect(),
+        consensus_u16: output.consensus.clone(),
+        validator_trust: f(vtrust),
+        validator_trust_u16: math::fixed_proportion_to_u16(vtrust),
+    })
+}
+
+/// `col_clip_sparse` on one entry: `min(w, c)`, dropped (0) when above a consensus ≤ 0.
+pub(crate) fn clip(weight: I32F32, consensus: I32F32) -> I32F32 {
+    if consensus < weight {
+        consensus.max(ZERO)
+    } else {
+        weight
+    }
+}
+
+/// One stored entry of a validator's row as the epoch saw it (fixed point).
+pub(crate) struct StoredEntry {
+    pub uid: u16,
+    pub stored: u16,
+    pub masked: Option<MaskReason>,
+    /// The counted, row-normalised weight (0 when masked).
+    pub weight: I32F32,
+    /// The target's consensus.
+    pub consensus: I32F32,
+}
+
+/// Validator `uid`'s stored row in mechanism `m`, each entry with the mask that dropped it
+/// (in the runtime's order) or its normalised weight.
+pub(crate) fn stored_entries(
+    input: &SubnetEpochInput,
+    run: &MechanismRun,
+    m: &MechanismInput,
+    uid: u16,
+) -> Vec<StoredEntry> {
+    let n = usize::from(input.n);
+    let i = usize::from(uid);
     let permitted = run.permits.get(i).copied().unwrap_or(false);
     let last_update = m.last_update.get(i).copied().unwrap_or(0);
     let commit_block = run.commit_blocks.as_ref().and_then(|cb| cb.get(i).copied());
@@ -115,7 +190,7 @@ pub fn validator_row_view(
     // epoch's row entries in order.
     let mut kept = run.weights.get(i).unwrap_or(&empty).iter();
     let stored: &[(u16, u16)] = m.weights.get(i).map_or(&[], |r| r.as_slice());
-    let entries = stored
+    stored
         .iter()
         .map(|&(j, w)| {
             let ju = usize::from(j);
@@ -132,42 +207,20 @@ pub fn validator_row_view(
             } else {
                 None
             };
-            let consensus = run.consensus.get(ju).copied().unwrap_or(ZERO);
             let weight = if masked.is_none() {
                 kept.next().map_or(ZERO, |e| e.1)
             } else {
                 ZERO
             };
-            // col_clip_sparse: min(w, c), dropped when above a consensus ≤ 0.
-            let cut = if consensus < weight {
-                consensus.max(ZERO)
-            } else {
-                weight
-            };
-            RowEntry {
+            StoredEntry {
                 uid: j,
                 stored: w,
                 masked,
-                weight: f(weight),
-                consensus: f(consensus),
-                clipped: f(cut),
-                clipped_amount: f(weight.saturating_sub(cut)),
+                weight,
+                consensus: run.consensus.get(ju).copied().unwrap_or(ZERO),
             }
         })
-        .collect();
-    let vtrust = run.validator_trust.get(i).copied().unwrap_or(ZERO);
-    Ok(ValidatorRowView {
-        uid,
-        mechanism,
-        permitted,
-        active: run.output.active.get(i).copied().unwrap_or(false),
-        active_stake: run.active_stake.get(i).map_or(0.0, |s| f(*s)),
-        entries,
-        consensus: run.consensus.iter().map(|c| f(*c)).collect(),
-        consensus_u16: run.output.consensus.clone(),
-        validator_trust: f(vtrust),
-        validator_trust_u16: math::fixed_proportion_to_u16(vtrust),
-    })
+        .collect()
 }
 
 /// A stored weight row normalised as the runtime normalises it, without the epoch's masks:

@@ -19,9 +19,12 @@ pub fn EndpointBar() -> impl IntoView {
             if url != explorer.endpoint.get_untracked() {
                 explorer.netuid.set(None);
                 explorer.subnets.set(Vec::new());
+                explorer.read.set(None);
             }
             explorer.endpoint.set(url);
             explorer.selected.set(None);
+            explorer.focus.set(None);
+            explorer.pinned.set(None);
             explorer.load();
         }
         Err(e) => input_error.set(Some(e)),
@@ -33,7 +36,7 @@ pub fn EndpointBar() -> impl IntoView {
             connect(typed.get_untracked());
         }>
             <label for="endpoint">"Node "</label>
-            <input id="endpoint" type="text" size="36" spellcheck="false"
+            <input id="endpoint" type="text" size="30" spellcheck="false"
                 prop:value=move || typed.get()
                 on:input=move |ev| typed.set(event_target_value(&ev))/>
             <button type="submit">"Connect"</button>
@@ -50,9 +53,7 @@ pub fn EndpointBar() -> impl IntoView {
             <label for="netuid">" Subnet "</label>
             <select id="netuid" on:change=move |ev| {
                 if let Ok(netuid) = event_target_value(&ev).parse::<u16>() {
-                    explorer.netuid.set(Some(netuid));
-                    explorer.selected.set(None);
-                    explorer.load();
+                    explorer.open_subnet(netuid);
                 }
             }>
                 {move || {
@@ -61,7 +62,8 @@ pub fn EndpointBar() -> impl IntoView {
                         .subnets
                         .get()
                         .into_iter()
-                        .map(|n| {
+                        .map(|s| {
+                            let n = s.netuid;
                             view! {
                                 <option value=n.to_string() selected=current == Some(n)>
                                     {if n == 0 { "0 (root)".to_string() } else { n.to_string() }}

@@ -1,5 +1,6 @@
-//! The W heatmap (validators × uids) on a canvas: zoom, a B toggle, a tooltip with the exact
-//! u16 and its normalised value, and W exports. Each draw's duration is written to the
+//! The W heatmap (validators × uids) of the selected mechanism on a canvas: zoom, a B
+//! toggle, a tooltip with the exact u16 and its normalised value (the core's W), a click that
+//! opens the column's uid in the detail panel, and W exports. Each draw's duration is written to the
 //! canvas's `data-redraw-ms`; the first time the table and the heatmap are both on screen is
 //! written to `<html data-first-render-ms>` (milliseconds since navigation start).
 
@@ -10,20 +11,13 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 use crate::components::download::download;
 use crate::export::{weights_csv, weights_json, Export};
 use crate::heatmap::{Grid, Layer};
-use crate::live::Explorer;
+use crate::live::{now_ms, Explorer};
 
 /// The default cell size: the grid about 960 px wide, cells 2 to 24 px.
 fn fit_cell(grid: &Grid) -> u32 {
     (960 / grid.cols.max(1) as u32)
         .clamp(2, 24)
         .min(grid.max_cell())
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or(0.0)
 }
 
 /// Draws `grid` at `cell` pixels per cell; returns the milliseconds it took.
@@ -113,6 +107,14 @@ pub fn HeatmapView() -> impl IntoView {
         let (cx, cy) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
         hover.set(hit.map(|(r, c)| (r, c, cx, cy)));
     };
+    let on_click = move |ev: web_sys::MouseEvent| {
+        let (x, y) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+        let cell = cell.get_untracked();
+        let hit = grid.with_untracked(|g| g.as_ref().and_then(|g| g.cell_at(x, y, cell)));
+        if let Some((_, col)) = hit {
+            explorer.focus.set(u16::try_from(col).ok());
+        }
+    };
     let tooltip = move || {
         hover.get().and_then(|(r, c, x, y)| {
             grid.with(|g| g.as_ref().and_then(|g| g.tooltip(r, c)))
@@ -133,7 +135,7 @@ pub fn HeatmapView() -> impl IntoView {
 
     view! {
         <section id="heatmap">
-            <h2>{move || layer.get().letter()}" heatmap"</h2>
+            <h2>{move || format!("{} heatmap, mechanism {}", layer.get().letter(), explorer.mecid.get())}</h2>
             <div class="controls">
                 <button id="layer-w" class:active=move || layer.get() == Layer::Weights on:click=move |_| layer.set(Layer::Weights)>"W (weights)"</button>
                 <button id="layer-b" class:active=move || layer.get() == Layer::Bonds on:click=move |_| layer.set(Layer::Bonds)>"B (bonds)"</button>
@@ -148,7 +150,7 @@ pub fn HeatmapView() -> impl IntoView {
             <p class="legend">
                 {move || grid.with(|g| match g {
                     Some(g) if g.is_empty() => format!("No uid holds a row of {} yet: nothing to draw.", g.layer.letter()),
-                    Some(g) => format!("Rows: the {} uids with a row ({}); columns: uids 0–{}. Pale grey is zero; darker is a larger share of the row.",
+                    Some(g) => format!("Rows: the {} uids with a row ({}); columns: uids 0–{}. Pale grey is zero; darker is a larger share of the row. Click a cell to explain its uid.",
                         g.rows.len(),
                         g.rows.iter().map(u16::to_string).collect::<Vec<_>>().join(", "),
                         g.cols.saturating_sub(1)),
@@ -158,6 +160,7 @@ pub fn HeatmapView() -> impl IntoView {
             <div class="heatmap-wrap">
                 <canvas id="heatmap-canvas" node_ref=canvas_ref
                     on:mousemove=on_move
+                    on:click=on_click
                     on:mouseleave=move |_| hover.set(None)></canvas>
                 {move || tooltip().map(|(text, x, y)| view! {
                     <div id="heatmap-tooltip" class="tooltip"

@@ -1,12 +1,15 @@
-//! The neuron table: sortable by any column, filtered by uid, hotkey or axon, exportable.
+//! The neuron table: sortable by any column, filtered by uid, hotkey or axon, exportable;
+//! a click on a row opens it in the detail panel, ⧉ copies a hotkey whole. The header says
+//! which columns are the selected mechanism's and which the subnet's.
 
 use bt_chain::AccountId32;
 use leptos::prelude::*;
 
+use crate::components::copy::CopyButton;
 use crate::components::download::download;
 use crate::export::{table_csv, table_json, Export};
 use crate::live::Explorer;
-use crate::table::{rows, sort, Column, Filter, Row};
+use crate::table::{rows, sort, tokens, Column, Filter, Row, Scope};
 
 /// An SS58 address of a public key.
 pub fn ss58(key: &[u8; 32]) -> String {
@@ -38,6 +41,28 @@ pub fn NeuronTable() -> impl IntoView {
             }
         })
     };
+    // The header's first row: which columns are whose.
+    let groups = move || {
+        let mecid = explorer.mecid.get();
+        let mut groups: Vec<(Scope, usize)> = Vec::new();
+        for c in Column::SHOWN {
+            match groups.last_mut() {
+                Some((s, n)) if *s == c.scope() => *n += 1,
+                _ => groups.push((c.scope(), 1)),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(scope, span)| {
+                let (text, class) = match scope {
+                    Scope::Neuron => (String::new(), "scope"),
+                    Scope::Mechanism => (format!("mechanism {mecid}"), "scope mech"),
+                    Scope::Subnet => ("subnet ([netuid])".to_string(), "scope subnet"),
+                };
+                view! { <th colspan=span class=class>{text}</th> }
+            })
+            .collect_view()
+    };
 
     view! {
         <section id="neurons">
@@ -59,10 +84,11 @@ pub fn NeuronTable() -> impl IntoView {
                 <button id="export-table-json" on:click=move |_| export(table_json)>"JSON"</button>
             </div>
             <div class="scroll">
-                <table>
+                <table id="neurons-table">
                     <thead>
+                        <tr class="groups">{groups}</tr>
                         <tr>
-                            {Column::ALL
+                            {Column::SHOWN
                                 .iter()
                                 .map(|&column| {
                                     let arrow = move || match order.get() {
@@ -83,20 +109,29 @@ pub fn NeuronTable() -> impl IntoView {
                     </thead>
                     <tbody>
                         {move || {
+                            let focus = explorer.focus.get();
                             shown
                                 .get()
                                 .into_iter()
                                 .map(|row| {
+                                    let uid = row.uid;
                                     view! {
-                                        <tr data-uid=row.uid>
-                                            {Column::ALL
+                                        <tr data-uid=uid class:focus={focus == Some(uid)}
+                                            on:click=move |_| explorer.focus.set(Some(uid))>
+                                            {Column::SHOWN
                                                 .iter()
                                                 .map(|&column| {
                                                     let text = column.cell(&row);
-                                                    if column == Column::Hotkey {
-                                                        view! { <td class="hotkey" title=row.hotkey.clone() data-hotkey=row.hotkey.clone()>{text}</td> }.into_any()
-                                                    } else {
-                                                        view! { <td>{text}</td> }.into_any()
+                                                    match column {
+                                                        Column::Hotkey => view! {
+                                                            <td class="hotkey" title=row.hotkey.clone() data-hotkey=row.hotkey.clone()>
+                                                                {text}" "<CopyButton text=row.hotkey.clone()/>
+                                                            </td>
+                                                        }.into_any(),
+                                                        Column::Stake => view! {
+                                                            <td title=format!("{} α + TaoWeight × {} τ (root)", tokens(row.alpha_stake), tokens(row.tao_stake))>{text}</td>
+                                                        }.into_any(),
+                                                        _ => view! { <td>{text}</td> }.into_any(),
                                                     }
                                                 })
                                                 .collect_view()}

@@ -4,16 +4,25 @@ use leptos::prelude::*;
 
 use crate::live::{Explorer, Status};
 
-/// "block #N" of the data shown, updated on every new block.
+/// "block #N" of the data shown, updated on every new block; when a past block is shown,
+/// the newest block the node announced next to it.
 #[component]
 pub fn BlockIndicator() -> impl IntoView {
     let explorer = expect_context::<Explorer>();
     let block = move || explorer.metagraph.with(|m| m.as_ref().map(|m| m.block));
     view! {
-        <span id="block" class:live=move || explorer.status.get() == Status::Live>
+        <span id="block" class:live=move || explorer.status.get() == Status::Live
+            class:pinned=move || matches!(explorer.status.get(), Status::Pinned(_))>
             {move || match block() {
                 Some(b) => format!("block #{b}"),
                 None => "block —".to_string(),
+            }}
+        </span>
+        <span id="head" class="count">
+            {move || match (explorer.pinned.get(), explorer.head.get()) {
+                (Some(_), Some(head)) => format!("(past block; the chain is at #{head})"),
+                (Some(_), None) => "(past block)".to_string(),
+                _ => String::new(),
             }}
         </span>
     }
@@ -27,17 +36,27 @@ pub fn StatusBanner() -> impl IntoView {
         <div id="status">
             {move || match explorer.status.get() {
                 Status::Connecting(endpoint) => {
-                    view! { <p class="info">{format!("Connecting to {endpoint}…")}</p> }.into_any()
+                    view! { <p class="info"><progress></progress>{format!(" Connecting to {endpoint}…")}</p> }.into_any()
                 }
-                Status::Loading(netuid) => {
-                    view! { <p class="info">{format!("Reading subnet {netuid}…")}</p> }.into_any()
+                Status::ListingSubnets => {
+                    view! { <p class="info"><progress></progress>" Reading the list of subnets…"</p> }.into_any()
                 }
-                Status::Live => {
-                    let spec = explorer.metagraph.with(|m| m.as_ref().map(|m| (m.netuid, m.n(), m.spec_version)));
+                Status::Loading(netuid, block) => {
+                    let at = block.map(|b| format!(" at block #{b}")).unwrap_or_default();
+                    view! { <p class="info"><progress></progress>{format!(" Reading subnet {netuid}{at}…")}</p> }.into_any()
+                }
+                Status::Live | Status::Pinned(_) => {
+                    let pinned = matches!(explorer.status.get(), Status::Pinned(_));
+                    let spec = explorer.metagraph.with(|m| m.as_ref().map(|m| (m.netuid, m.n(), m.spec_version, m.block)));
                     match spec {
-                        Some((netuid, n, spec)) => view! {
-                            <p class="ok">{format!("Subnet {netuid}: {n} uids, runtime spec {spec}; following new blocks.")}</p>
-                        }.into_any(),
+                        Some((netuid, n, spec, block)) => {
+                            let what = if pinned {
+                                format!("Subnet {netuid} at past block #{block}: {n} uids, runtime spec {spec}. “newest” follows the chain again.")
+                            } else {
+                                format!("Subnet {netuid}: {n} uids, runtime spec {spec}; following new blocks.")
+                            };
+                            view! { <p class="ok">{what}</p> }.into_any()
+                        }
                         None => ().into_any(),
                     }
                 }

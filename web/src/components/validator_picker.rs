@@ -4,9 +4,11 @@
 use leptos::prelude::*;
 
 use crate::live::Explorer;
+use crate::table::tokens;
 use crate::validator_row::validator_uids;
 
-/// A labelled `<select id=…>` of the subnet's validators, bound to `Explorer::selected`.
+/// A labelled `<select id=…>` of the subnet's validators (with their stake), bound to
+/// `Explorer::selected`.
 #[component]
 pub fn ValidatorPicker(
     /// The select element's id.
@@ -20,9 +22,21 @@ pub fn ValidatorPicker(
                     let selected = explorer.selected.get();
                     explorer
                         .metagraph
-                        .with(|m| m.as_ref().map(|m| validator_uids(m)).unwrap_or_default())
+                        .with(|m| {
+                            m.as_ref()
+                                .map(|m| {
+                                    validator_uids(m)
+                                        .into_iter()
+                                        .map(|uid| {
+                                            let stake = m.neurons.get(usize::from(uid)).map(|n| n.total_stake).unwrap_or(0);
+                                            (uid, format!("{uid} ({} α)", tokens(stake)))
+                                        })
+                                        .collect::<Vec<_>>()
+                                })
+                                .unwrap_or_default()
+                        })
                         .into_iter()
-                        .map(|uid| view! { <option value=uid.to_string() selected=selected == Some(uid)>{uid.to_string()}</option> })
+                        .map(|(uid, label)| view! { <option value=uid.to_string() selected=selected == Some(uid)>{label}</option> })
                         .collect_view()
                 }}
             </select>

@@ -1,24 +1,48 @@
 //! The Yuma what-if: edit the selected validator's weights or stake and see consensus,
 //! incentive and dividends recomputed by `bt-core`, next to the chain's values and the
-//! core's values for the state as it is.
+//! core's values for the state as it is. The epoch of the state as it is ([`WhatIf::now`])
+//! is the one the validator view and the detail panel explain.
 
+use std::sync::Arc;
+
+use bt_core::units::parse_tokens;
+use bt_core::whatif::{compare, now, Outcome, Scenario};
+use bt_core::yuma::EpochDetail;
 use leptos::prelude::*;
 
 use crate::components::validator_picker::ValidatorPicker;
-use crate::live::Explorer;
+use crate::live::{now_ms, Explorer};
 use crate::table::{proportion, tokens};
-use crate::whatif::{run, Outcome, Scenario};
 
-/// The edit and its outcome, shared with the validator view (which shows the core's
-/// consensus of the unedited state).
+/// The epoch of the subnet as shown (every step kept), and how long it took to compute.
+#[derive(Debug, Clone)]
+pub struct Epoch {
+    /// The epoch, or why the core refused the state.
+    pub detail: Result<Arc<EpochDetail>, String>,
+    /// Milliseconds it took.
+    pub ms: f64,
+}
+
+/// A what-if's outcome and how long its recompute took.
+#[derive(Debug, Clone)]
+pub struct Recomputed {
+    /// The outcome, or why the core refused the edited state.
+    pub outcome: Result<Outcome, String>,
+    /// Milliseconds the recompute took (the edited epoch and the comparison).
+    pub ms: f64,
+}
+
+/// The edit and its outcome, shared with the validator view and the detail panel.
 #[derive(Debug, Clone, Copy)]
 pub struct WhatIf {
     /// The edited weight row (`None`: the row on chain).
     pub weights: RwSignal<Option<Vec<(u16, u16)>>>,
-    /// The edited stake in rao (`None`: the stake on chain).
+    /// The edited stake in rao of α (`None`: the stake on chain).
     pub stake: RwSignal<Option<u64>>,
-    /// The epoch as it is and as edited (an error message if the epoch refused the state).
-    pub outcome: Memo<Option<Result<Outcome, String>>>,
+    /// The epoch of the state as it is.
+    pub now: Memo<Option<Epoch>>,
+    /// The epoch as it is and as edited.
+    pub outcome: Memo<Option<Recomputed>>,
 }
 
 impl WhatIf {
@@ -26,27 +50,68 @@ impl WhatIf {
     pub fn provide(explorer: Explorer) -> Self {
         let weights = RwSignal::new(None);
         let stake = RwSignal::new(None);
-        let outcome = Memo::new(move |_| {
-            let scenario = Scenario {
-                validator: explorer.selected.get().unwrap_or(u16::MAX),
-                weights: weights.get(),
-                stake: stake.get(),
-            };
-            explorer.metagraph.with(|m| {
-                m.as_ref()
-                    .map(|m| run(m, &scenario).map_err(|e| e.to_string()))
-            })
-        });
-        // A different validator or subnet starts from the chain's values.
+        let now = Memo::new_with_compare(
+            move |_| {
+                explorer.metagraph.with(|m| {
+                    m.as_ref().map(|m| {
+                        let start = now_ms();
+                        let detail = now(m).map(Arc::new).map_err(|e| e.to_string());
+                        Epoch {
+                            detail,
+                            ms: now_ms() - start,
+                        }
+                    })
+                })
+            },
+            |_, _| true,
+        );
+        let outcome = Memo::new_with_compare(
+            move |_| {
+                let scenario = Scenario {
+                    validator: explorer.selected.get().unwrap_or(u16::MAX),
+                    weights: weights.get(),
+                    stake: stake.get(),
+                };
+                let epoch = now.get()?;
+                explorer.metagraph.with(|m| {
+                    let m = m.as_ref()?;
+                    let start = now_ms();
+                    let outcome = match &epoch.detail {
+                        Ok(detail) => compare(m, detail, &scenario).map_err(|e| e.to_string()),
+                        Err(e) => Err(e.clone()),
+                    };
+                    Some(Recomputed {
+                        outcome,
+                        ms: now_ms() - start,
+                    })
+                })
+            },
+            |_, _| true,
+        );
+        // A different validator, subnet or mechanism starts from the chain's values.
         Effect::new(move |_| {
             explorer.selected.track();
             explorer.netuid.track();
+            explorer.mecid.track();
             weights.set(None);
             stake.set(None);
+        });
+        // Open on the validator with the most stake that has weights.
+        Effect::new(move |_| {
+            let pick = explorer.metagraph.with(|m| {
+                let m = m.as_ref()?;
+                let current = explorer.selected.get_untracked();
+                let valid = current.is_some_and(|uid| usize::from(uid) < m.n());
+                (!valid).then(|| m.heaviest_weight_setter()).flatten()
+            });
+            if pick.is_some() {
+                explorer.selected.set(pick);
+            }
         });
         let this = Self {
             weights,
             stake,
+            now,
             outcome,
         };
         provide_context(this);
@@ -85,30 +150,35 @@ pub fn WhatIfPanel() -> impl IntoView {
         whatif.weights.set(Some(edited));
     };
     let chain_stake = move || explorer.with_selected(|n| n.total_stake).unwrap_or(0);
+    let recompute_ms = move || {
+        whatif
+            .outcome
+            .with(|o| o.as_ref().map(|o| format!("{:.2}", o.ms)))
+            .unwrap_or_default()
+    };
 
     view! {
-        <section id="whatif">
-            <h2>"Yuma what-if"</h2>
+        <section id="whatif" data-recompute-ms=recompute_ms>
+            <h2>{move || format!("Yuma what-if, mechanism {}", explorer.mecid.get())}</h2>
             <p class="legend">
                 "Edit the selected validator's weights (u16, as set_weights stores them) or its stake. "
                 "The epoch reruns here, in bt-core; each column shows the chain's stored value, the core's value for the state as it is, and the core's value with your edit."
             </p>
             <div class="controls">
                 <ValidatorPicker id="whatif-validator"/>
-                <label>" stake (τ) "
-                    <input id="whatif-stake" type="number" min="0" step="any"
+                <label>" stake (α) "
+                    <input id="whatif-stake" type="text" inputmode="decimal" size="14"
                         prop:value=move || tokens(whatif.stake.get().unwrap_or_else(chain_stake))
                         on:change=move |ev| {
-                            if let Ok(t) = event_target_value(&ev).parse::<f64>() {
-                                if t.is_finite() && t >= 0.0 {
-                                    whatif.stake.set(Some((t * 1e9).round() as u64));
-                                }
+                            if let Some(rao) = parse_tokens(&event_target_value(&ev)) {
+                                whatif.stake.set(Some(rao));
                             }
                         }/>
                 </label>
                 <button id="whatif-reset" on:click=move |_| { whatif.weights.set(None); whatif.stake.set(None); }>"reset"</button>
+                <span id="whatif-ms" class="count">{move || whatif.outcome.with(|o| o.as_ref().map(|o| format!("recomputed in {:.1} ms", o.ms))).unwrap_or_default()}</span>
             </div>
-            {move || match whatif.outcome.get() {
+            {move || match whatif.outcome.get().map(|o| o.outcome) {
                 None => ().into_any(),
                 Some(Err(e)) => view! { <p class="error">{format!("The epoch refused this state: {e}")}</p> }.into_any(),
                 Some(Ok(out)) => {
@@ -123,17 +193,18 @@ pub fn WhatIfPanel() -> impl IntoView {
                         <table id="whatif-table">
                             <thead>
                                 <tr><th rowspan="2">"uid"</th><th rowspan="2">"weight (u16)"</th>
-                                    <th colspan="3">"consensus"</th><th colspan="3">"incentive"</th><th colspan="3">"dividends"</th></tr>
+                                    <th colspan="3">"consensus [netuid]"</th><th colspan="3">{format!("incentive, mechanism {}", explorer.mecid.get_untracked())}</th><th colspan="3">"dividends [netuid]"</th></tr>
                                 <tr>
                                     {(0..3).map(|_| view! { <th>"chain"</th><th>"core now"</th><th>"what-if"</th> }).collect_view()}
                                 </tr>
                             </thead>
                             <tbody>
                                 {(0..out.now.consensus.len()).map(|i| {
-                                    let uid = i as u16;
+                                    let uid = u16::try_from(i).unwrap_or(u16::MAX);
                                     let weight = weights.iter().find(|&&(u, _)| u == uid).map(|&(_, w)| w).unwrap_or(0);
                                     let trio = |chain: &[u16], now: &[u16], edited: &[u16]| {
-                                        let (c, n, e) = (chain[i], now[i], edited[i]);
+                                        let at = |v: &[u16]| v.get(i).copied().unwrap_or(0);
+                                        let (c, n, e) = (at(chain), at(now), at(edited));
                                         view! {
                                             <td>{proportion(c)}</td>
                                             <td>{proportion(n)}</td>

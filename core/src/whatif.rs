@@ -1,17 +1,26 @@
-//! The Yuma what-if: one validator's weights or stake edited, the epoch rerun by `bt-core`
-//! (the validator's own code), and consensus, incentive and dividends put next to the chain's
-//! stored values and the core's result for the unedited state.
+//! The Yuma what-if: one validator's weights or stake edited, the epoch rerun by
+//! [`crate::yuma`], and consensus, incentive and dividends put next to the chain's stored
+//! values and the epoch of the unedited state ([`now`], an [`EpochDetail`] whose steps the
+//! explanations read).
+//!
+//! The epoch runs as if at the metagraph's block, distributing what the last epoch
+//! distributed ([`what_if_emission`]); the u16 outputs do not depend on that amount.
 
-use bt_core::metagraph::Metagraph;
-use bt_core::yuma::{epoch_with_mechanisms, EpochError, SubnetEpochOutput};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::metagraph::{Metagraph, Neuron};
+use crate::yuma::{
+    epoch_detailed, epoch_with_mechanisms, EpochDetail, EpochError, SubnetEpochOutput,
+};
 
 /// An edit of one validator.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Scenario {
     /// The validator's uid.
     pub validator: u16,
-    /// Its new weight row as `(uid, u16)`, as if it set these weights at the current block.
-    /// `None` keeps the row on chain.
+    /// Its new weight row (in the mechanism shown) as `(uid, u16)`, as if it set these
+    /// weights at the current block. `None` keeps the row on chain.
     pub weights: Option<Vec<(u16, u16)>>,
     /// Its new stake (rao of alpha, no root TAO). `None` keeps the stake on chain.
     pub stake: Option<u64>,
@@ -24,7 +33,8 @@ impl Scenario {
     }
 
     /// `metagraph` with this edit applied. A weight row counts as set at the metagraph's
-    /// block (so the validator is active and every entry postdates the miners' registration).
+    /// block (so the validator is active and every entry postdates the miners' registration);
+    /// zero entries are not stored, as the chain does not store them.
     pub fn apply(&self, metagraph: &Metagraph) -> Metagraph {
         let mut edited = metagraph.clone();
         if let Some(neuron) = edited.neurons.iter_mut().find(|n| n.uid == self.validator) {
@@ -44,19 +54,19 @@ impl Scenario {
 }
 
 /// Consensus, incentive and dividends, one value per uid (u16 proportions).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Columns {
-    /// Consensus.
+    /// Consensus (`Consensus[netuid]`, across mechanisms).
     pub consensus: Vec<u16>,
-    /// Incentive.
+    /// Incentive of the mechanism shown (`Incentive[idx]`).
     pub incentive: Vec<u16>,
-    /// Dividends.
+    /// Dividends (`Dividends[netuid]`, across mechanisms).
     pub dividends: Vec<u16>,
 }
 
 impl Columns {
-    /// The subnet's consensus and dividends, and mechanism `mecid`'s incentive.
-    fn of_output(out: &SubnetEpochOutput, mecid: u8) -> Self {
+    /// The epoch's consensus and dividends, and mechanism `mecid`'s incentive.
+    pub fn of_output(out: &SubnetEpochOutput, mecid: u8) -> Self {
         Self {
             consensus: out.consensus.clone(),
             incentive: out
@@ -68,10 +78,9 @@ impl Columns {
         }
     }
 
-    fn of_chain(metagraph: &Metagraph) -> Self {
-        let col = |f: fn(&bt_core::metagraph::Neuron) -> u16| {
-            metagraph.neurons.iter().map(f).collect::<Vec<u16>>()
-        };
+    /// What the chain stores in `metagraph` (its neurons' mechanism).
+    pub fn of_chain(metagraph: &Metagraph) -> Self {
+        let col = |f: fn(&Neuron) -> u16| metagraph.neurons.iter().map(f).collect::<Vec<u16>>();
         Self {
             consensus: col(|n| n.consensus),
             incentive: col(|n| n.incentive),
@@ -79,7 +88,8 @@ impl Columns {
         }
     }
 
-    fn all_zero(&self) -> bool {
+    /// True when every value is 0.
+    pub fn all_zero(&self) -> bool {
         [&self.consensus, &self.incentive, &self.dividends]
             .iter()
             .all(|v| v.iter().all(|&x| x == 0))
@@ -100,38 +110,54 @@ pub struct Outcome {
     pub chain_all_zero: bool,
 }
 
-/// Runs the epoch on `metagraph` as it is and with `scenario` applied, as if it ran at the
-/// metagraph's block.
-pub fn run(metagraph: &Metagraph, scenario: &Scenario) -> Result<Outcome, EpochError> {
-    let emission = metagraph
+/// The alpha (rao) a what-if distributes: the last epoch's total stored emission, at least
+/// one α (only the emissions depend on it).
+pub fn what_if_emission(metagraph: &Metagraph) -> u64 {
+    metagraph
         .neurons
         .iter()
         .fold(0u64, |s, n| s.saturating_add(n.emission))
-        .max(1_000_000_000);
-    let epoch = |mg: &Metagraph| {
-        epoch_with_mechanisms(&mg.epoch_input(mg.block, emission)?)
-            .map(|out| Columns::of_output(&out, mg.mecid))
-    };
-    let now = epoch(metagraph)?;
+        .max(1_000_000_000)
+}
+
+/// The epoch of `metagraph` as it is, as if it ran at the metagraph's block, every step kept.
+pub fn now(metagraph: &Metagraph) -> Result<EpochDetail, EpochError> {
+    epoch_detailed(metagraph.epoch_input(metagraph.block, what_if_emission(metagraph))?)
+}
+
+/// `scenario` against `now` (the epoch of `metagraph` as it is, from [`now`]): the edited
+/// epoch is run only when something is edited.
+pub fn compare(
+    metagraph: &Metagraph,
+    now: &EpochDetail,
+    scenario: &Scenario,
+) -> Result<Outcome, EpochError> {
+    let current = Columns::of_output(now.output(), metagraph.mecid);
     let edited = if scenario.is_unchanged() {
-        now.clone()
+        current.clone()
     } else {
-        epoch(&scenario.apply(metagraph))?
+        let edited = scenario.apply(metagraph);
+        let input = edited.epoch_input(edited.block, what_if_emission(metagraph))?;
+        Columns::of_output(&epoch_with_mechanisms(&input)?, metagraph.mecid)
     };
     let chain = Columns::of_chain(metagraph);
-    let chain_all_zero = chain.all_zero() && !now.all_zero();
+    let chain_all_zero = chain.all_zero() && !current.all_zero();
     Ok(Outcome {
         chain,
-        now,
+        now: current,
         edited,
         chain_all_zero,
     })
 }
 
+/// [`now`] and [`compare`] in one call.
+pub fn run(metagraph: &Metagraph, scenario: &Scenario) -> Result<Outcome, EpochError> {
+    compare(metagraph, &now(metagraph)?, scenario)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bt_core::metagraph::Neuron;
 
     /// Two validators (uids 0, 1) and three miners (2, 3, 4); both validators favour miner 2.
     pub(crate) fn subnet() -> Metagraph {
@@ -148,7 +174,7 @@ mod tests {
             neurons[uid].alpha_stake = stake;
             neurons[uid].total_stake = stake;
             neurons[uid].validator_permit = true;
-            neurons[uid].weights = vec![(2, 65535), (3, 30000), (4, 1000)];
+            neurons[uid].weights = alloc::vec![(2, 65535), (3, 30000), (4, 1000)];
         }
         Metagraph {
             netuid: 1,
@@ -159,8 +185,7 @@ mod tests {
         }
     }
 
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[test]
     fn unchanged_scenario_equals_the_core_now() {
         let mg = subnet();
         let out = run(&mg, &Scenario::default()).unwrap();
@@ -168,15 +193,17 @@ mod tests {
         assert!(out.now.incentive[2] > out.now.incentive[3]);
         assert!(out.now.incentive[3] > out.now.incentive[4]);
         assert!(out.chain_all_zero, "the sample stores no C/I/D");
+        // The detailed epoch is the plain epoch.
+        let plain = epoch_with_mechanisms(&mg.epoch_input(110, what_if_emission(&mg)).unwrap());
+        assert_eq!(now(&mg).unwrap().output(), &plain.unwrap());
     }
 
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[test]
     fn moving_the_big_validators_weight_moves_consensus_and_incentive() {
         let mg = subnet();
         let scenario = Scenario {
             validator: 0,
-            weights: Some(vec![(4, 65535)]),
+            weights: Some(alloc::vec![(4, 65535)]),
             stake: None,
         };
         let out = run(&mg, &scenario).unwrap();
@@ -186,52 +213,43 @@ mod tests {
         assert!(out.edited.incentive[2] < out.now.incentive[2]);
     }
 
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[test]
     fn stake_edit_and_apply_details() {
         let mg = subnet();
         let scenario = Scenario {
             validator: 1,
-            weights: Some(vec![(2, 0), (3, 5)]),
+            weights: Some(alloc::vec![(2, 0), (3, 5)]),
             stake: Some(7),
         };
         let edited = scenario.apply(&mg);
         assert_eq!(
             edited.neurons[1].weights,
-            vec![(3, 5)],
+            alloc::vec![(3, 5)],
             "zero entries are not stored"
         );
         assert_eq!(edited.neurons[1].last_update, 110);
         assert_eq!(edited.neurons[1].total_stake, 7);
         assert_eq!(edited.neurons[0], mg.neurons[0]);
-        // Stake moved to validator 1 (who now backs miner 3 only) flips the majority.
         let big = Scenario {
             validator: 1,
-            weights: Some(vec![(3, 65535)]),
+            weights: Some(alloc::vec![(3, 65535)]),
             stake: Some(2_000_000_000_000),
         };
         let out = run(&mg, &big).unwrap();
         assert!(out.edited.incentive[3] > out.edited.incentive[2]);
         assert!(out.edited.dividends[1] > out.now.dividends[1]);
+        assert_eq!(what_if_emission(&mg), 1_000_000_000);
     }
-}
 
-#[cfg(test)]
-mod golden {
-    use super::tests::subnet;
-    use super::*;
-
-    /// The same numbers natively and in WebAssembly (this test runs on both targets): the
-    /// explorer's epoch is the validator's.
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    /// The exact values (the explorer asserts the same numbers in WebAssembly).
+    #[test]
     fn epoch_values_are_exact() {
         let out = run(&subnet(), &Scenario::default()).unwrap();
         let edited = run(
             &subnet(),
             &Scenario {
                 validator: 0,
-                weights: Some(vec![(3, 65535), (4, 20000)]),
+                weights: Some(alloc::vec![(3, 65535), (4, 20000)]),
                 stake: Some(300_000_000_000),
             },
         )
@@ -239,18 +257,17 @@ mod golden {
         assert_eq!(
             out.now,
             Columns {
-                consensus: vec![0, 0, 44489, 20366, 678],
-                incentive: vec![0, 0, 44489, 20366, 678],
-                dividends: vec![39321, 26213, 0, 0, 0],
+                consensus: alloc::vec![0, 0, 44489, 20366, 678],
+                incentive: alloc::vec![0, 0, 44489, 20366, 678],
+                dividends: alloc::vec![39321, 26213, 0, 0, 0],
             }
         );
-        // Validator 1 now holds the majority: consensus stays, incentive and dividends move.
         assert_eq!(
             edited.edited,
             Columns {
-                consensus: vec![0, 0, 44489, 20366, 678],
-                incentive: vec![0, 0, 35854, 28723, 957],
-                dividends: vec![12720, 52814, 0, 0, 0],
+                consensus: alloc::vec![0, 0, 44489, 20366, 678],
+                incentive: alloc::vec![0, 0, 35854, 28723, 957],
+                dividends: alloc::vec![12720, 52814, 0, 0, 0],
             }
         );
     }
