@@ -64,12 +64,13 @@ case "$mode" in
     echo "== python SDK venv .venv-sdk-11 (11.3.0, the newest: reads the local chain; btauth/1 peer)"
     scripts/python-env.sh next
 
-    echo "== chromium and chromedriver (Debian packages) for the explorer's browser test"
-    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "== chromium and chromedriver (the explorer's browser test), faketime (the SDK's drand clock pinned to a signed quicknet round)"
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+      || ! ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then
       sudo=""
       [ "$(id -u)" = 0 ] || sudo=sudo
       $sudo apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver faketime
     fi
     ;;
 esac

@@ -24,7 +24,14 @@ use bt_chain::weights::{Target, WeightsToSet};
 use bt_chain::{metagraph, AccountId32, Chain};
 use serde_json::Value;
 
-const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+/// Debian's libfaketime, under the machine's multiarch folder.
+fn libfaketime() -> Option<PathBuf> {
+    std::fs::read_dir("/usr/lib")
+        .ok()?
+        .flatten()
+        .map(|d| d.path().join("faketime/libfaketime.so.1"))
+        .find(|p| p.exists())
+}
 
 fn repo() -> PathBuf {
     LocalnetConfig::find_repo(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("the checkout")
@@ -38,12 +45,10 @@ fn sdk(endpoint: &str, netuid: u16, args: &[String], fake_clock: Option<&Path>) 
         .args([endpoint.to_string(), netuid.to_string()])
         .args(args);
     if let Some(file) = fake_clock {
-        assert!(
-            Path::new(LIBFAKETIME).exists(),
-            "{LIBFAKETIME} is missing: install Debian's faketime (scripts/setup.sh does)"
-        );
+        let lib = libfaketime()
+            .expect("libfaketime.so.1 is missing: install Debian's faketime (scripts/setup.sh does)");
         std::fs::write(file, "+0").unwrap();
-        c.env("LD_PRELOAD", LIBFAKETIME)
+        c.env("LD_PRELOAD", lib)
             .env("FAKETIME_TIMESTAMP_FILE", file)
             .env("FAKETIME_NO_CACHE", "1")
             .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")

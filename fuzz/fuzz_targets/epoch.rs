@@ -1,12 +1,13 @@
 //! Fuzz target: the epoch (every rule set, traced or not, per mechanism, the validator row
-//! view and the legacy single-mechanism input) never panics on any input, consistent or not,
-//! and a successful run has one entry per uid.
+//! view, and the explorer's explanations of a miner's incentive and a validator's dividends)
+//! never panics on any input, consistent or not, and a successful run has one entry per uid
+//! (none when no mechanism is counted).
 #![no_main]
 
 use arbitrary::Arbitrary;
 use bt_core::yuma::{
-    epoch_mechanism, epoch_sparse, epoch_with_mechanisms, epoch_with_mechanisms_traced,
-    validator_row_view, EpochHyperparams, EpochInput, MechanismInput, Runtime, SubnetEpochInput,
+    epoch_detailed, epoch_mechanism, epoch_with_mechanisms, epoch_with_mechanisms_traced,
+    validator_row_view, EpochHyperparams, MechanismInput, Runtime, SubnetEpochInput,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -100,6 +101,8 @@ fuzz_target!(|case: Case| {
     }
     let n = usize::from(input.n);
     if let Ok(out) = epoch_with_mechanisms(&input) {
+        // With no mechanism counted nothing runs, as on chain (the core's unit tests pin it).
+        let n = if input.params.mechanism_count == 0 { 0 } else { n };
         assert_eq!(out.consensus.len(), n);
         for m in &out.mechanisms {
             assert_eq!(m.incentive.len(), n);
@@ -109,20 +112,14 @@ fuzz_target!(|case: Case| {
     let _ = epoch_with_mechanisms_traced(&input);
     let _ = epoch_mechanism(&input, 0, input.rao_emission);
     let _ = validator_row_view(&input, 0, 0);
-    let legacy = EpochInput {
-        current_block: input.current_block,
-        stake: input.alpha_stake.clone(),
-        last_update: input
-            .mechanisms
-            .first()
-            .map(|m| m.last_update.clone())
-            .unwrap_or_default(),
-        block_at_registration: input.block_at_registration.clone(),
-        validator_permit: input.validator_permit.clone(),
-        weights: Vec::new(),
-        bonds: Vec::new(),
-        rao_emission: input.rao_emission,
-        params: Default::default(),
-    };
-    let _ = epoch_sparse(&legacy);
+    if let Ok(detail) = epoch_detailed(input) {
+        // Sometimes one past the last uid, for the error path.
+        let uid = case.params.6 % detail.input().n.saturating_add(1);
+        for mechanism in 0..detail.output().mechanisms.len() as u8 {
+            let _ = detail.validator_row(mechanism, uid);
+            let _ = detail.miner(mechanism, uid);
+            let _ = detail.dividends(mechanism, uid);
+        }
+    }
 });
+
