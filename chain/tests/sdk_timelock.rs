@@ -45,8 +45,9 @@ fn sdk(endpoint: &str, netuid: u16, args: &[String], fake_clock: Option<&Path>) 
         .args([endpoint.to_string(), netuid.to_string()])
         .args(args);
     if let Some(file) = fake_clock {
-        let lib = libfaketime()
-            .expect("libfaketime.so.1 is missing: install Debian's faketime (scripts/setup.sh does)");
+        let lib = libfaketime().expect(
+            "libfaketime.so.1 is missing: install Debian's faketime (scripts/setup.sh does)",
+        );
         std::fs::write(file, "+0").unwrap();
         c.env("LD_PRELOAD", lib)
             .env("FAKETIME_TIMESTAMP_FILE", file)
@@ -122,7 +123,10 @@ async fn timelocked_commits_are_revealed_by_the_chain_both_ways() {
         "the chain revealed the SDK's commit: {row:?}"
     );
     assert_eq!(row.iter().map(|&(_, w)| w).max(), Some(65535));
-    assert!(row[2].1 > row[1].1 && row[1].1 > row[0].1, "0.2 < 0.3 < 0.5: {row:?}");
+    assert!(
+        row[2].1 > row[1].1 && row[1].1 > row[0].1,
+        "0.2 < 0.3 < 0.5: {row:?}"
+    );
 
     // 2. We commit to the chain's beacon (now the local test beacon); the SDK lists the
     //    commit, the chain reveals it, the SDK reads the row.

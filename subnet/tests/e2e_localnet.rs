@@ -68,8 +68,8 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
         let _ = r.0.kill();
         let _ = r.0.wait();
     }
-    for i in 0..2 {
-        let log = std::fs::read_to_string(dirs[i].with_extension("log")).unwrap_or_default();
+    for dir in &dirs {
+        let log = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
         assert!(log.contains("weights committed timelocked"), "{log}");
         assert!(
             !log.contains("weights committed by hash"),

@@ -141,7 +141,7 @@ enum Next {
     /// No commit pending: submit when the rate limit allows.
     Submit,
     /// A commit is pending: reveal it (hash) or read it back (timelocked).
-    AwaitReveal(PendingCommit),
+    AwaitReveal(Box<PendingCommit>),
 }
 
 /// The loop's memory between rounds.
@@ -293,13 +293,13 @@ impl<T: Task> Validator<T> {
         self.checkpoint()?;
         match self.next() {
             Next::Submit => self.submit(chain, &mg, my_uid).await,
-            Next::AwaitReveal(pending) => self.await_reveal(chain, pending).await,
+            Next::AwaitReveal(pending) => self.await_reveal(chain, *pending).await,
         }
     }
 
     fn next(&mut self) -> Next {
         match self.pending.clone() {
-            Some(p) => Next::AwaitReveal(p),
+            Some(p) => Next::AwaitReveal(Box::new(p)),
             None => Next::Submit,
         }
     }

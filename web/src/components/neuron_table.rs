@@ -54,12 +54,20 @@ pub fn NeuronTable() -> impl IntoView {
         groups
             .into_iter()
             .map(|(scope, span)| {
-                let (text, class) = match scope {
-                    Scope::Neuron => (String::new(), "scope"),
-                    Scope::Mechanism => (format!("mechanism {mecid}"), "scope mech"),
-                    Scope::Subnet => ("subnet ([netuid])".to_string(), "scope subnet"),
+                let (text, class, title) = match scope {
+                    Scope::Neuron => (String::new(), "scope", String::new()),
+                    Scope::Mechanism => (
+                        format!("mechanism {mecid}"),
+                        "scope mech",
+                        format!("stored per mechanism, at {mecid}·4096 + netuid"),
+                    ),
+                    Scope::Subnet => (
+                        "all mechanisms".to_string(),
+                        "scope subnet",
+                        "the subnet's aggregate, stored at [netuid]: each mechanism weighted by its emission share".to_string(),
+                    ),
                 };
-                view! { <th colspan=span class=class>{text}</th> }
+                view! { <th colspan=span class=class title=title>{text}</th> }
             })
             .collect_view()
     };
