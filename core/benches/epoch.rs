@@ -1,84 +1,27 @@
 //! Epoch timings (spec 425 rules): 64 validators weighting every uid, random weights and
-//! bonds, Yuma2 and Yuma3 with liquid alpha (the targets: 4096 uids < 0.5 s, 256 uids
-//! < 2 ms, on one core).
+//! bonds, at 256, 1024 and 4096 uids: Yuma2; Yuma3 with liquid alpha; and Yuma3 with two
+//! mechanisms (a 25/75 split, each with its own W and B). The targets: 4096 uids
+//! < 0.5 s, 256 uids < 2 ms, on one core. The same subnets timed in WebAssembly in the
+//! browser: `scripts/bench-epoch.sh`.
 
-use bt_core::yuma::{
-    epoch_with_mechanisms, EpochHyperparams, MechanismInput, Runtime, SubnetEpochInput,
-};
+#[path = "common/subnet.rs"]
+mod subnet;
+
+use bt_core::yuma::epoch_with_mechanisms;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;
-
-/// A small deterministic generator (SplitMix64), so every run times the same subnet.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-/// `n` uids, the first `validators` with stake, each weighting and bonding all other uids.
-pub fn subnet(n: usize, validators: usize, yuma3: bool) -> SubnetEpochInput {
-    let mut rng = Rng(n as u64);
-    // Each validator row weights (or bonds) every other uid with a random u16.
-    let matrix = |rng: &mut Rng| -> Vec<Vec<(u16, u16)>> {
-        (0..n)
-            .map(|i| {
-                (0..n)
-                    .filter(|&j| i < validators && j != i)
-                    .map(|j| (j as u16, (rng.next() % 65536) as u16))
-                    .collect()
-            })
-            .collect()
-    };
-    let weights = matrix(&mut rng);
-    let bonds = matrix(&mut rng);
-    SubnetEpochInput {
-        runtime: Runtime::Spec425,
-        current_block: 1000,
-        n: n as u16,
-        alpha_stake: (0..n)
-            .map(|i| {
-                if i < validators {
-                    1_000_000_000 + rng.next() % 1_000_000_000_000
-                } else {
-                    0
-                }
-            })
-            .collect(),
-        tao_stake: (0..n).map(|_| rng.next() % 1_000_000_000_000).collect(),
-        tao_weight: 971_718_665_099_567_868,
-        stake_threshold: 1_000_000_000,
-        owner_uid: Some(0),
-        validator_permit: (0..n).map(|i| i < validators).collect(),
-        block_at_registration: vec![1; n],
-        mechanisms: vec![MechanismInput {
-            last_update: vec![999; n],
-            weights,
-            bonds,
-            commit_block: Vec::new(),
-        }],
-        rao_emission: 1_000_000_000,
-        params: EpochHyperparams {
-            max_allowed_validators: validators as u16,
-            yuma3_enabled: yuma3,
-            liquid_alpha_enabled: yuma3,
-            bonds_penalty: if yuma3 { 32768 } else { u16::MAX },
-            ..EpochHyperparams::default()
-        },
-    }
-}
+use subnet::subnet;
 
 fn bench(c: &mut Criterion) {
-    for (name, yuma3) in [("epoch_yuma2", false), ("epoch_yuma3_liquid_alpha", true)] {
+    for (name, yuma3, mechanisms) in [
+        ("epoch_yuma2", false, 1),
+        ("epoch_yuma3_liquid_alpha", true, 1),
+        ("epoch_yuma3_two_mechanisms", true, 2),
+    ] {
         let mut group = c.benchmark_group(name);
         group.sample_size(10);
         for n in [256usize, 1024, 4096] {
-            let input = subnet(n, 64, yuma3);
+            let input = subnet(n, 64, yuma3, mechanisms);
             group.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
                 b.iter(|| epoch_with_mechanisms(black_box(input)))
             });

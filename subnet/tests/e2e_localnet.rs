@@ -246,6 +246,60 @@ fn row(endpoint: &str, netuid: &str, mechid: u8, uid: usize) -> Vec<(u64, u64)> 
         .collect()
 }
 
+/// A one-validator subnet started with `localnet_flags`, a good miner (0) and a wrong one (1)
+/// serving, and a block every 300 ms until `stop_blocks`.
+struct OneValidator {
+    _node: Proc,
+    _miners: [Proc; 2],
+    subnet: serde_json::Value,
+    endpoint: String,
+    netuid: String,
+    stop_blocks: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    producer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl OneValidator {
+    fn start(wallets: &std::path::Path, localnet_flags: &[&str]) -> Self {
+        let port_base = free_port().saturating_sub(10).max(20000);
+        let mut flags = vec!["--miners", "2", "--validator-stakes", "1000"];
+        flags.extend_from_slice(localnet_flags);
+        let (node, subnet) = start_localnet(wallets, port_base, &flags);
+        let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
+        let netuid = subnet["netuid"].to_string();
+        let miners = [
+            spawn_miner(wallets, 0, port_base, &endpoint, &netuid, &[]),
+            spawn_miner(
+                wallets,
+                1,
+                port_base,
+                &endpoint,
+                &netuid,
+                &["--behaviour", "wrong"],
+            ),
+        ];
+        std::thread::sleep(Duration::from_secs(2));
+        let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(300));
+        OneValidator {
+            _node: node,
+            _miners: miners,
+            subnet,
+            endpoint,
+            netuid,
+            stop_blocks,
+            producer: Some(producer),
+        }
+    }
+
+    /// Stops the blocks.
+    fn stop_blocks(&mut self) {
+        self.stop_blocks
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(p) = self.producer.take() {
+            p.join().unwrap();
+        }
+    }
+}
+
 /// A hash commit (commit-reveal v2, `--neuron.commit_reveal hash`): the validator is killed
 /// after its commit landed and before its reveal epoch; restarted, it reveals the saved commit
 /// (its salt came from the OS and was saved before the commit was sent) and reads it back as a
@@ -254,34 +308,8 @@ fn row(endpoint: &str, netuid: &str, mechid: u8, uid: usize) -> Vec<(u64, u64)> 
 fn a_hash_commit_survives_a_sigkill_before_its_reveal() {
     let tmp = tempfile::tempdir().unwrap();
     let wallets = tmp.path().join("wallets");
-    let port_base = free_port().saturating_sub(10).max(20000);
-    let (_node, subnet) = start_localnet(
-        &wallets,
-        port_base,
-        &[
-            "--miners",
-            "2",
-            "--validator-stakes",
-            "1000",
-            "--reveal-period",
-            "2",
-        ],
-    );
-    let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
-    let netuid = subnet["netuid"].to_string();
-    let _miners = [
-        spawn_miner(&wallets, 0, port_base, &endpoint, &netuid, &[]),
-        spawn_miner(
-            &wallets,
-            1,
-            port_base,
-            &endpoint,
-            &netuid,
-            &["--behaviour", "wrong"],
-        ),
-    ];
-    std::thread::sleep(Duration::from_secs(2));
-    let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(300));
+    let mut net = OneValidator::start(&wallets, &["--reveal-period", "2"]);
+    let (endpoint, netuid, subnet) = (net.endpoint.clone(), net.netuid.clone(), net.subnet.clone());
     let dir = tmp.path().join("state");
     let run = || {
         let mut c = validator_run(&endpoint, &netuid, &wallets, 0, &dir, 1000);
@@ -306,8 +334,7 @@ fn a_hash_commit_survives_a_sigkill_before_its_reveal() {
     let revealed = wait_for_state(&dir, Duration::from_secs(240), |s| {
         s["state"]["last_verification"]["outcome"] == "match"
     });
-    stop_blocks.store(true, std::sync::atomic::Ordering::Relaxed);
-    producer.join().unwrap();
+    net.stop_blocks();
     let log = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
     assert!(log.contains("resuming from the saved state"), "{log}");
     assert!(log.contains("weights verified on chain: match"), "{log}");
@@ -330,34 +357,8 @@ fn a_hash_commit_survives_a_sigkill_before_its_reveal() {
 fn timelocked_commits_in_mechanism_1_survive_sigkills_around_sending() {
     let tmp = tempfile::tempdir().unwrap();
     let wallets = tmp.path().join("wallets");
-    let port_base = free_port().saturating_sub(10).max(20000);
-    let (_node, subnet) = start_localnet(
-        &wallets,
-        port_base,
-        &[
-            "--miners",
-            "2",
-            "--validator-stakes",
-            "1000",
-            "--mechanisms",
-            "2",
-        ],
-    );
-    let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
-    let netuid = subnet["netuid"].to_string();
-    let _miners = [
-        spawn_miner(&wallets, 0, port_base, &endpoint, &netuid, &[]),
-        spawn_miner(
-            &wallets,
-            1,
-            port_base,
-            &endpoint,
-            &netuid,
-            &["--behaviour", "wrong"],
-        ),
-    ];
-    std::thread::sleep(Duration::from_secs(2));
-    let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(300));
+    let mut net = OneValidator::start(&wallets, &["--mechanisms", "2"]);
+    let (endpoint, netuid, subnet) = (net.endpoint.clone(), net.netuid.clone(), net.subnet.clone());
     let dir = tmp.path().join("state");
     let run = |pause: bool| {
         let mut c = validator_run(&endpoint, &netuid, &wallets, 0, &dir, 1000);
@@ -415,8 +416,7 @@ fn timelocked_commits_in_mechanism_1_survive_sigkills_around_sending() {
     wait_for_state(&dir, Duration::from_secs(300), |s| {
         s["state"]["last_verification"]["outcome"] == "match"
     });
-    stop_blocks.store(true, std::sync::atomic::Ordering::Relaxed);
-    producer.join().unwrap();
+    net.stop_blocks();
     let v = subnet["validators"][0]["uid"].as_u64().unwrap() as usize;
     let good = subnet["miners"][0]["uid"].as_u64().unwrap();
     let w1 = row(&endpoint, &netuid, 1, v);

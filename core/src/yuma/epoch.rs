@@ -157,13 +157,7 @@ pub(crate) fn run_mechanism(
     let rt = input.runtime;
     let p = &input.params;
     let n = usize::from(input.n);
-    let m = input
-        .mechanisms
-        .get(mech)
-        .ok_or(EpochError::MissingMechanism {
-            mechanism: mech,
-            given: input.mechanisms.len(),
-        })?;
+    let m = input.mechanism(mech)?;
     let current_block = input.current_block;
     let owner_uid = input.owner_uid;
 

@@ -190,6 +190,18 @@ pub struct SubnetEpochInput {
     pub params: EpochHyperparams,
 }
 
+impl SubnetEpochInput {
+    /// Mechanism `mech`'s input, or [`super::EpochError::MissingMechanism`].
+    pub fn mechanism(&self, mech: usize) -> Result<&MechanismInput, super::EpochError> {
+        self.mechanisms
+            .get(mech)
+            .ok_or(super::EpochError::MissingMechanism {
+                mechanism: mech,
+                given: self.mechanisms.len(),
+            })
+    }
+}
+
 /// One named step of the epoch, for tracing where a number came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraceStep {

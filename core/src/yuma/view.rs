@@ -114,13 +114,7 @@ pub(crate) fn row_view(
         return Err(EpochError::UidOutOfRange { uid, n: input.n });
     }
     let mech = usize::from(mechanism);
-    let m = input
-        .mechanisms
-        .get(mech)
-        .ok_or(EpochError::MissingMechanism {
-            mechanism: mech,
-            given: input.mechanisms.len(),
-        })?;
+    let m = input.mechanism(mech)?;
     let entries = stored_entries(input, run, m, uid)
         .into_iter()
         .map(|e| {
