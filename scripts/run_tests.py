@@ -36,7 +36,9 @@ def binaries(path):
             except json.JSONDecodeError:
                 continue
             exe = msg.get("executable")
-            if msg.get("reason") != "compiler-artifact" or not exe:
+            # Only test harnesses: the binaries and examples built alongside (for the
+            # integration tests to start) are programs, not tests.
+            if msg.get("reason") != "compiler-artifact" or not exe or not msg["profile"]["test"]:
                 continue
             target = msg["target"]
             package = msg["package_id"].split("#")[0].rsplit("/", 1)[-1]

@@ -211,24 +211,24 @@ fn node_killed_and_restarted_from_its_db() {
     };
 
     let mut key = 6;
-    while refused("VersionKeyTooLow") == 0.0 && key < 9 {
+    while refused("kind=\"tx_version_key\"") == 0.0 && key < 9 {
         key += 1;
         in_the_window();
         set("sudo_set_weights_version_key", key);
         wait_for_lines(&log, MATCH, matches() + 1, Duration::from_secs(120));
     }
-    let version_refusals = refused("VersionKeyTooLow");
+    let version_refusals = refused("kind=\"tx_version_key\"");
     assert!(version_refusals >= 1.0, "a stale version key was refused");
 
     let mut tries = 0;
-    while refused("RateLimited") == 0.0 && tries < 3 {
+    while refused("kind=\"tx_rate_limited\"") == 0.0 && tries < 3 {
         tries += 1;
         set("sudo_set_weights_set_rate_limit", 0);
         in_the_window();
         set("sudo_set_weights_set_rate_limit", RATE_LIMIT);
         wait_for_lines(&log, MATCH, matches() + 1, Duration::from_secs(120));
     }
-    let rate_refusals = refused("RateLimited");
+    let rate_refusals = refused("kind=\"tx_rate_limited\"");
     assert!(
         rate_refusals >= 1.0,
         "a submission inside the new rate limit was refused"

@@ -1,5 +1,5 @@
-//! Our dendrite against the official Python SDK's axon, in both releases we pin: 9.0.0 (whose
-//! axon requires a signature; the release of the spec-218 chain) and 10.2.0 (the current SDK).
+//! Our dendrite against the official Python SDK's axon, in both releases we pin that have one:
+//! 9.0.0 (whose axon requires a signature) and 10.2.0 (the last with Axon and Dendrite).
 //! A signed call gets 200 and the miner's answer; a wrong-key signature and a stale nonce get
 //! 401; a dead port 503; a synapse the axon does not serve 404.
 
