@@ -444,6 +444,7 @@ impl<T: Task> Validator<T> {
         };
         let h = &mg.hyperparams;
         if !h.commit_reveal_enabled {
+            test_pause("read, not sent").await;
             let out = chain_weights::set_and_verify(chain, &self.hotkey, self.target(), &w).await?;
             self.count_weights("set");
             self.remember_sent(&w, out.included_at);
@@ -487,12 +488,12 @@ impl<T: Task> Validator<T> {
             commit: None,
         });
         self.checkpoint()?;
-        commit_window("saved, not sent").await;
+        test_pause("saved, not sent").await;
         match timelock::submit_prepared(chain, &self.hotkey, &prepared, self.config.block_time)
             .await
         {
             Ok(commit) => {
-                commit_window("landed, not saved").await;
+                test_pause("landed, not saved").await;
                 self.count_weights("committed");
                 tracing::info!(
                     block = commit.included_at,
@@ -528,10 +529,10 @@ impl<T: Task> Validator<T> {
             commit_block: None,
         });
         self.checkpoint()?;
-        commit_window("saved, not sent").await;
+        test_pause("saved, not sent").await;
         match chain_weights::commit_weights(chain, &self.hotkey, target, &w, &salt).await {
             Ok(included) => {
-                commit_window("landed, not saved").await;
+                test_pause("landed, not saved").await;
                 self.count_weights("committed");
                 tracing::info!(
                     block = included.block_number,
@@ -744,10 +745,12 @@ impl<T: Task> Validator<T> {
     }
 }
 
-/// The crash tests' hook: with `BT_TEST_COMMIT_PAUSE_MS` set, a commit waits that long after
-/// it is saved and before it is sent, and after it lands and before that is saved, so that a
-/// SIGKILL can land in either window. Logs `test pause: <where>` first.
-async fn commit_window(at: &str) {
+/// The tests' hook: with `BT_TEST_COMMIT_PAUSE_MS` set, a submission waits that long at the
+/// moments a test aims at: a commit after it is saved and before it is sent, and after it lands
+/// and before that is saved (where the crash tests SIGKILL), and direct weights after the
+/// round read the subnet's rules and before they are sent (where the fault tests change
+/// those rules). Logs `test pause` with the moment first.
+async fn test_pause(at: &str) {
     static PAUSE: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
     let pause = PAUSE.get_or_init(|| {
         std::env::var("BT_TEST_COMMIT_PAUSE_MS")
