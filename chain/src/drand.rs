@@ -46,34 +46,7 @@ pub const SIGNATURE_LEN: usize = 48;
 /// `DRAND_PULSE`), hex: the one quicknet round whose signature is known offline.
 pub const QUICKNET_ROUND_1000: &str = "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39";
 
-/// What can go wrong with beacon keys, signatures and ciphertexts.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DrandError {
-    /// The public key is not a compressed BLS12-381 G2 point.
-    #[error("the beacon public key is not a compressed BLS12-381 G2 point ({len} bytes)")]
-    PublicKey {
-        /// Its length.
-        len: usize,
-    },
-    /// The signature is not a compressed BLS12-381 G1 point.
-    #[error("the pulse signature is not a compressed BLS12-381 G1 point ({len} bytes)")]
-    Signature {
-        /// Its length.
-        len: usize,
-    },
-    /// The ciphertext does not deserialize as a `TLECiphertext<TinyBLS381>`.
-    #[error("the commit is not a timelock ciphertext (TLECiphertext<TinyBLS381>, compressed)")]
-    Ciphertext,
-    /// Decryption failed: the signature is not the one of the round and key it was made for.
-    #[error("the commit does not decrypt with this signature: it was encrypted to another beacon key or round")]
-    Decrypt,
-    /// Encryption failed.
-    #[error("timelock encryption failed")]
-    Encrypt,
-    /// No randomness from the operating system (or the browser).
-    #[error("no randomness available: {0}")]
-    Randomness(String),
-}
+pub use crate::error::DrandError;
 
 /// A beacon's public key and clock, as `Drand::BeaconConfig` holds them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -64,9 +64,9 @@ pub enum ChainError {
     /// A transaction was refused (by the pool or in the block). See [`TxError`].
     #[error(transparent)]
     Tx(#[from] TxError),
-    /// A drand key, signature or ciphertext was unusable (see [`crate::drand::DrandError`]).
+    /// A drand key, signature or ciphertext was unusable (see [`DrandError`]).
     #[error("drand: {0}")]
-    Drand(#[from] crate::drand::DrandError),
+    Drand(#[from] DrandError),
     /// The subnet's schedule gives no reveal (tempo 0, or beyond the simulation's bound).
     #[error("commit-reveal schedule: {0}")]
     Schedule(#[from] bt_core::schedule::ScheduleError),
@@ -277,6 +277,35 @@ fn custom_code(lower: &str) -> Option<u8> {
         .take_while(|c| c.is_ascii_digit())
         .collect();
     digits.parse().ok()
+}
+
+/// What can go wrong with beacon keys, signatures and ciphertexts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DrandError {
+    /// The public key is not a compressed BLS12-381 G2 point.
+    #[error("the beacon public key is not a compressed BLS12-381 G2 point ({len} bytes)")]
+    PublicKey {
+        /// Its length.
+        len: usize,
+    },
+    /// The signature is not a compressed BLS12-381 G1 point.
+    #[error("the pulse signature is not a compressed BLS12-381 G1 point ({len} bytes)")]
+    Signature {
+        /// Its length.
+        len: usize,
+    },
+    /// The ciphertext does not deserialize as a `TLECiphertext<TinyBLS381>`.
+    #[error("the commit is not a timelock ciphertext (TLECiphertext<TinyBLS381>, compressed)")]
+    Ciphertext,
+    /// Decryption failed: the signature is not the one of the round and key it was made for.
+    #[error("the commit does not decrypt with this signature: it was encrypted to another beacon key or round")]
+    Decrypt,
+    /// Encryption failed.
+    #[error("timelock encryption failed")]
+    Encrypt,
+    /// No randomness from the operating system (or the browser).
+    #[error("no randomness available: {0}")]
+    Randomness(String),
 }
 
 #[cfg(test)]
