@@ -8,8 +8,8 @@
 #   explain recompute (the epoch and a uid's explanations)        budget <= 16 ms
 #   heatmap redraw (zoom steps and the W/B toggle)                budget <= 50 ms
 #   layout at 1366 x 768 (a laptop): nothing wider than the window
-# The 256-uid subnet (64 validators weighting 191 miners, so W is 64 x 256, in each of two
-# mechanisms, a 25/75 split, Yuma3: the what-if reruns both) runs 20 epochs on
+# The 256-uid subnet (64 validators weighting 191 miners, so W is 64 x 256; one mechanism, as
+# the chain caps the uids of all mechanisms together at 256) runs 20 epochs on
 # the local chain; headless chromium loads the page 5 times, edits 10 weights, opens 10 uids
 # and redraws the heatmap 10 times (web/tests/explorer_e2e.rs, explorer_budget_256_uids).
 # Exits non-zero when over budget.

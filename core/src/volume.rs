@@ -6,7 +6,8 @@
 //! miner's volume over the window, takes its z-score against all miners that appear
 //! (population standard deviation) and maps it through the standard normal CDF:
 //! `r = Φ((V − μ)/σ)`. When σ = 0 every reward is 0, except that a single eligible
-//! miner gets 1 — the same rules masa's `Scorer` applies.
+//! miner gets 1 — the same rules masa's `Scorer` applies; [`Ties::Half`] gives equally good
+//! miners Φ(0) = 0.5 instead (the tie rule, here and nowhere else).
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
@@ -114,11 +115,17 @@ impl VolumeWindow {
         totals
     }
 
-    /// Rewards for the uids below `n` (the metagraph's size).
+    /// Rewards for the uids below `n` (the metagraph's size), masa's rules ([`Ties::Zero`]).
+    pub fn rewards(&self, n: usize) -> Rewards {
+        self.rewards_with(n, Ties::Zero)
+    }
+
+    /// Rewards for the uids below `n` (the metagraph's size), equal volumes rewarded as
+    /// `ties` says.
     ///
     /// μ and σ are taken over every uid that appears in the window, as masa does, and
     /// only then are uids ≥ `n` left out.
-    pub fn rewards(&self, n: usize) -> Rewards {
+    pub fn rewards_with(&self, n: usize, ties: Ties) -> Rewards {
         let totals = self.totals();
         let count = totals.len() as f64;
         let mean = totals.values().map(|&v| v as f64).sum::<f64>() / count;
@@ -143,6 +150,9 @@ impl VolumeWindow {
                     1.0
                 } else if sigma > 0.0 && sigma.is_finite() {
                     normal_cdf((v as f64 - mean) / sigma)
+                } else if ties == Ties::Half && mean > 0.0 {
+                    // Every z is 0: Φ(0).
+                    0.5
                 } else {
                     0.0
                 };
@@ -157,6 +167,16 @@ impl VolumeWindow {
             self.buckets.pop_front();
         }
     }
+}
+
+/// What equal volumes (σ = 0, more than one miner) earn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ties {
+    /// 0 each, as masa's `Scorer` gives: a subnet of equally good miners sets no weights.
+    #[default]
+    Zero,
+    /// Φ(0) = 0.5 each (when they delivered anything): equally good miners share equally.
+    Half,
 }
 
 /// The standard normal CDF, Φ(z) = ½·erfc(−z/√2).
@@ -218,6 +238,11 @@ mod tests {
         assert_eq!(w.rewards(10).rewards, vec![1.0]);
         w.add_volume(0, 4, 5);
         assert_eq!(w.rewards(10).rewards, vec![0.0, 0.0], "σ = 0 gives 0");
+        assert_eq!(
+            w.rewards_with(10, Ties::Half).rewards,
+            vec![0.5, 0.5],
+            "or Φ(0)"
+        );
         // uid 4 is outside the metagraph but still counts towards μ and σ.
         w.add_volume(0, 4, 5);
         assert_eq!(w.rewards(4).rewards, vec![1.0]);

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use bt_core::volume::VolumeWindow;
+use bt_core::volume::{Ties, VolumeWindow};
 use bt_wire::dendrite::Reply;
 use validator::task::{Task, Verdict};
 
@@ -123,23 +123,15 @@ impl Task for TweetsTask {
                 self.window.add_volume(block, *uid, *volume);
             }
         }
-        let window = self.window.rewards(n);
-        let mut by_uid: HashMap<u16, f64> = window
+        // masa's formula gives 0 to everyone when all window volumes are equal (σ = 0), which
+        // would leave a subnet of equally good miners without weights: they get Φ(0) = 0.5.
+        let window = self.window.rewards_with(n, Ties::Half);
+        let by_uid: HashMap<u16, f64> = window
             .uids
             .iter()
             .copied()
             .zip(window.rewards.iter().copied())
             .collect();
-        // masa's formula gives 0 to everyone when all window volumes are equal (σ = 0), which
-        // would leave a subnet of equally good miners without weights; every z is 0 then, so
-        // we give Φ(0) = 0.5 to each miner with volume.
-        let totals = self.window.totals();
-        let first = totals.values().next().copied().unwrap_or(0);
-        if totals.len() > 1 && first > 0 && totals.values().all(|v| *v == first) {
-            for uid in totals.keys() {
-                by_uid.insert(*uid, 0.5);
-            }
-        }
         let uids: Vec<u16> = verdicts.iter().map(|(u, _)| *u).collect();
         let rewards = verdicts
             .iter()
