@@ -224,20 +224,7 @@ fn wait_for_log(dir: &std::path::Path, needle: &str, count: usize, limit: Durati
 
 /// The row of W of validator `v` in mechanism `mechid`, as `(uid, u16)`.
 fn row(endpoint: &str, netuid: &str, mechid: u8, uid: usize) -> Vec<(u64, u64)> {
-    let out = bin("validator")
-        .args([
-            "metagraph",
-            "--json",
-            "--subtensor.chain_endpoint",
-            endpoint,
-            "--netuid",
-            netuid,
-            "--mechid",
-            &mechid.to_string(),
-        ])
-        .output()
-        .unwrap();
-    let mg: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mg = metagraph_of(endpoint, netuid, mechid);
     mg["neurons"][uid]["weights"]
         .as_array()
         .unwrap()

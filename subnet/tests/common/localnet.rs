@@ -36,8 +36,13 @@ pub fn state(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
-/// `validator metagraph --json` of the subnet, as JSON.
+/// `validator metagraph --json` of the subnet (mechanism 0), as JSON.
 pub fn metagraph(endpoint: &str, netuid: &str) -> serde_json::Value {
+    metagraph_of(endpoint, netuid, 0)
+}
+
+/// `validator metagraph --json --mechid <mechid>` of the subnet, as JSON.
+pub fn metagraph_of(endpoint: &str, netuid: &str, mechid: u8) -> serde_json::Value {
     let out = bin("validator")
         .args([
             "metagraph",
@@ -46,6 +51,8 @@ pub fn metagraph(endpoint: &str, netuid: &str) -> serde_json::Value {
             endpoint,
             "--netuid",
             netuid,
+            "--mechid",
+            &mechid.to_string(),
         ])
         .output()
         .unwrap();
