@@ -8,7 +8,7 @@
 #   explain recompute (the epoch and a uid's explanations)        budget <= 16 ms
 #   heatmap redraw (zoom steps and the W/B toggle)                budget <= 50 ms
 #   layout at 1366 x 768 (a laptop): nothing wider than the window
-# The 256-uid subnet (63 validators weighting 192 miners, so W is 63 x 256; one mechanism, as
+# The 256-uid subnet (32 validators weighting 223 miners, so W is 32 x 256; one mechanism, as
 # the chain caps the uids of all mechanisms together at 256) runs 20 epochs on
 # the local chain; headless chromium loads the page 5 times, edits 10 weights, opens 10 uids
 # and redraws the heatmap 10 times (web/tests/explorer_e2e.rs, explorer_budget_256_uids).
@@ -39,7 +39,7 @@ rows = [
      spread(whatif, digits=1), "<= 16 ms", max(whatif) <= 16),
     (f"explain recompute (epoch + explanations; median / worst of {len(explain)})",
      spread(explain, digits=1), "<= 16 ms", max(explain) <= 16),
-    (f"heatmap redraw, 63 x 256 (median / worst of {len(redraw)})",
+    (f"heatmap redraw, 32 x 256 (median / worst of {len(redraw)})",
      spread(redraw, digits=1), "<= 50 ms", max(redraw) <= 50),
     ("layout at 1366 x 768: overflow beyond the window", f"{fig['laptop_overflow_px']} px", "<= 0 px", fig["laptop_overflow_px"] <= 0),
 ]

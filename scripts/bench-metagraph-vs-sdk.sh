@@ -10,7 +10,9 @@ runs=${1:-20}
 scripts/python-env.sh current
 scripts/python-env.sh next
 [ -x node_modules/.bin/chopsticks ] || npm ci --no-audit --no-fund --loglevel=error
-cargo build --release --locked -p bt-subnet-tweets -p bt-chain --example sync_timing
+# Two builds: naming an example makes cargo build only that target.
+cargo build --release --locked -p bt-subnet-tweets --bins
+cargo build --release --locked -p bt-chain --example sync_timing
 
 json=$(mktemp)
 target/release/validator localnet --port 0 --miners 253 --validator-stakes 1000,400 > "$json" 2>/dev/null &

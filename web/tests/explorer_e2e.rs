@@ -1042,8 +1042,8 @@ async fn explorer_dev_node() {
     }
 }
 
-/// The performance budget on a 256-uid subnet of 63 validators (each weights all 192 miners,
-/// so W is 63 × 256, as on a full subnet), 192 miners and the owner, over 20 epochs (one mechanism: the
+/// The performance budget on a 256-uid subnet of 32 validators (each weights all 223 miners,
+/// so W is 32 × 256), 223 miners and the owner, over 20 epochs (one mechanism: the
 /// chain caps the uids of all mechanisms together at 256, `TooManyUIDsPerMechanism`): time from
 /// navigation start to the first table and heatmap over fresh page loads, the 20-epoch history
 /// (batched reads at past blocks), what-if and explain recomputes, heatmap redraws; and the
@@ -1057,10 +1057,9 @@ async fn explorer_budget_256_uids() {
     let subnet = bootstrap(
         &chain,
         &BootstrapConfig {
-            // 63 validators and the owner's uid fill the 64 permits.
-            validator_stakes_tao: (0..63).map(|i| 20 - i / 4).collect(),
-            miners: 192,
-            // 64 stakes into one young pool: the later ones buy little alpha; a low threshold
+            validator_stakes_tao: (0..32).map(|i| 20 - i / 4).collect(),
+            miners: 223,
+            // 32 stakes into one young pool: the later ones buy little alpha; a low threshold
             // lets every validator set weights.
             stake_threshold: 1_000_000,
             ..BootstrapConfig::default()
