@@ -15,7 +15,8 @@ cargo build --release --locked -p bt-subnet-tweets --bins
 cargo build --release --locked -p bt-chain --example sync_timing
 
 json=$(mktemp)
-target/release/validator localnet --port 0 --miners 253 --validator-stakes 1000,400 > "$json" 2>/dev/null &
+# Commit-reveal off: the SDK sets the weights directly, as the reading side needs nothing else.
+target/release/validator localnet --port 0 --miners 253 --validator-stakes 1000,400 --commit-reveal off > "$json" 2>/dev/null &
 node=$!
 trap 'kill -INT $node 2>/dev/null; wait $node 2>/dev/null || true; rm -f "$json"' EXIT
 for _ in $(seq 1 300); do
