@@ -57,12 +57,7 @@ fn over_btauth_a_validator_ranks_miners_and_verifies_its_weights() {
 
     let mg = metagraph(&endpoint, &netuid);
     let uid = subnet["validators"][0]["uid"].as_u64().unwrap() as usize;
-    let row: Vec<(u64, u64)> = mg["neurons"][uid]["weights"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
-        .collect();
+    let row: Vec<(u64, u64)> = weight_row(&mg, uid);
     let w = |miner: usize| {
         row.iter()
             .find(|(d, _)| *d as usize == miner_uid(miner))

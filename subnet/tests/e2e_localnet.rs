@@ -88,12 +88,7 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
     );
     for v in 0..2 {
         let uid = subnet["validators"][v]["uid"].as_u64().unwrap() as usize;
-        let row: Vec<(u64, u64)> = mg["neurons"][uid]["weights"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
-            .collect();
+        let row: Vec<(u64, u64)> = weight_row(&mg, uid);
         let w = |miner: usize| {
             row.iter()
                 .find(|(d, _)| *d as usize == miner_uid(miner))
@@ -224,13 +219,7 @@ fn wait_for_log(dir: &std::path::Path, needle: &str, count: usize, limit: Durati
 
 /// The row of W of validator `v` in mechanism `mechid`, as `(uid, u16)`.
 fn row(endpoint: &str, netuid: &str, mechid: u8, uid: usize) -> Vec<(u64, u64)> {
-    let mg = metagraph_of(endpoint, netuid, mechid);
-    mg["neurons"][uid]["weights"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
-        .collect()
+    weight_row(&metagraph_of(endpoint, netuid, mechid), uid)
 }
 
 /// A one-validator subnet started with `localnet_flags`, a good miner (0) and a wrong one (1)

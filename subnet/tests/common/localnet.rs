@@ -41,6 +41,16 @@ pub fn metagraph(endpoint: &str, netuid: &str) -> serde_json::Value {
     metagraph_of(endpoint, netuid, 0)
 }
 
+/// The row of W of `uid` in a `validator metagraph --json` output, as `(uid, u16)`.
+pub fn weight_row(mg: &serde_json::Value, uid: usize) -> Vec<(u64, u64)> {
+    mg["neurons"][uid]["weights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
+        .collect()
+}
+
 /// `validator metagraph --json --mechid <mechid>` of the subnet, as JSON.
 pub fn metagraph_of(endpoint: &str, netuid: &str, mechid: u8) -> serde_json::Value {
     let out = bin("validator")
