@@ -134,13 +134,15 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
 
     // SIGKILL validator 0 mid-run, then restart it: it resumes from its saved scores.
     let before = state(&dirs[0]);
+    // The first phase may have left any step behind: wait for rounds of this run.
+    let step_before = before["state"]["step"].as_u64().unwrap_or(0);
     let metrics_port = free_port();
     let mut long = validator_run(&endpoint, &netuid, &wallets, 0, &dirs[0], 1000)
         .args(["--metrics.port", &metrics_port.to_string()])
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while state(&dirs[0])["state"]["step"].as_u64().unwrap_or(0) < 13 {
+    while state(&dirs[0])["state"]["step"].as_u64().unwrap_or(0) < step_before + 3 {
         assert!(Instant::now() < deadline, "the validator made no progress");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -158,7 +160,7 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
     long.wait().unwrap();
     let killed = state(&dirs[0]);
     let step_at_kill = killed["state"]["step"].as_u64().unwrap();
-    assert!(step_at_kill >= 13);
+    assert!(step_at_kill >= step_before + 3);
     let good_score = |s: &serde_json::Value| s["state"]["scores"][miner_uid(0)].as_f64().unwrap();
     assert!(
         good_score(&killed) >= good_score(&before) * 0.5,
