@@ -1121,7 +1121,7 @@ async fn explorer_budget_256_uids() {
     let mut whatif = Vec::new();
     let miners: Vec<u16> = subnet.miners.iter().map(|m| m.uid).collect();
     for (k, uid) in miners.iter().take(10).enumerate() {
-        let before = js(&client, "return document.getElementById('whatif').dataset.recomputeMs + '|' + document.getElementById('whatif-ms').textContent;").await;
+        let before = js(&client, "const w = document.getElementById('whatif').dataset; return w.recomputeMs + '|' + w.recomputes;").await;
         client
             .execute(
                 "const input = document.querySelector(`#whatif-table tr[data-uid='${arguments[0]}'] input.weight`);
@@ -1134,7 +1134,7 @@ async fn explorer_budget_256_uids() {
             &client,
             "a what-if recompute",
             SHORT,
-            "return document.getElementById('whatif').dataset.recomputeMs + '|' + document.getElementById('whatif-ms').textContent;",
+            "const w = document.getElementById('whatif').dataset; return w.recomputeMs + '|' + w.recomputes;",
             |v| v != &before,
         )
         .await;
@@ -1177,7 +1177,7 @@ async fn explorer_budget_256_uids() {
         "zoom-in", "zoom-in", "zoom-out", "zoom-out", "zoom-out", "zoom-fit", "layer-b", "layer-w",
         "zoom-in", "zoom-fit",
     ] {
-        let before = js(&client, "const c = document.getElementById('heatmap-canvas'); return c.dataset.redrawMs + '|' + c.width + '|' + c.height;").await;
+        let before = js(&client, "const c = document.getElementById('heatmap-canvas').dataset; return c.redrawMs + '|' + c.redraws;").await;
         js(
             &client,
             &format!("document.getElementById('{button}').click(); return true;"),
@@ -1187,7 +1187,7 @@ async fn explorer_budget_256_uids() {
             &client,
             "a redraw",
             SHORT,
-            "const c = document.getElementById('heatmap-canvas'); return c.dataset.redrawMs + '|' + c.width + '|' + c.height;",
+            "const c = document.getElementById('heatmap-canvas').dataset; return c.redrawMs + '|' + c.redraws;",
             |v| v != &before,
         )
         .await;

@@ -82,22 +82,29 @@ pub fn HeatmapView() -> impl IntoView {
         })
     });
 
-    Effect::new(move |_| {
+    // Returns how many draws ran so far (`data-redraws`: tells two equally fast ones apart).
+    Effect::new(move |draws: Option<u64>| {
+        let draws = draws.unwrap_or(0);
         let cell = cell.get();
         let Some(canvas) = canvas_ref.get() else {
-            return;
+            return draws;
         };
-        grid.with(|g| {
-            let Some(g) = g else { return };
+        let draws = grid.with(|g| {
+            let Some(g) = g else { return draws };
+            let mut draws = draws;
             if let Some(ms) = draw(&canvas, g, cell) {
+                draws += 1;
                 redraw_ms.set(Some(ms));
                 let _ = canvas.set_attribute("data-redraw-ms", &format!("{ms:.2}"));
+                let _ = canvas.set_attribute("data-redraws", &draws.to_string());
             }
             let rows: Vec<String> = g.rows.iter().map(u16::to_string).collect();
             let _ = canvas.set_attribute("data-rows", &rows.join(","));
             let _ = canvas.set_attribute("data-cell", &cell.to_string());
+            draws
         });
         request_animation_frame(mark_first_render);
+        draws
     });
 
     let on_move = move |ev: web_sys::MouseEvent| {

@@ -30,6 +30,9 @@ pub struct Recomputed {
     pub outcome: Result<Outcome, String>,
     /// Milliseconds the recompute took (the edited epoch and the comparison).
     pub ms: f64,
+    /// How many recomputes ran so far (1 for the first): tells two recomputes of equal
+    /// duration apart.
+    pub seq: u64,
 }
 
 /// The edit and its outcome, shared with the validator view and the detail panel.
@@ -66,7 +69,8 @@ impl WhatIf {
             |_, _| true,
         );
         let outcome = Memo::new_with_compare(
-            move |_| {
+            move |previous: Option<&Option<Recomputed>>| {
+                let seq = previous.and_then(Option::as_ref).map_or(0, |r| r.seq) + 1;
                 let scenario = Scenario {
                     validator: explorer.selected.get().unwrap_or(u16::MAX),
                     weights: weights.get(),
@@ -83,6 +87,7 @@ impl WhatIf {
                     Some(Recomputed {
                         outcome,
                         ms: now_ms() - start,
+                        seq,
                     })
                 })
             },
@@ -157,8 +162,10 @@ pub fn WhatIfPanel() -> impl IntoView {
             .unwrap_or_default()
     };
 
+    let recomputes = move || whatif.outcome.with(|o| o.as_ref().map_or(0, |o| o.seq));
+
     view! {
-        <section id="whatif" data-recompute-ms=recompute_ms>
+        <section id="whatif" data-recompute-ms=recompute_ms data-recomputes=recomputes>
             <h2>{move || format!("Yuma what-if, mechanism {}", explorer.mecid.get())}</h2>
             <p class="legend">
                 "Edit the selected validator's weights (u16, as set_weights stores them) or its stake. "
