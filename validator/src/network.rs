@@ -206,6 +206,20 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
         }
     };
     println!("{}", serde_json::to_string_pretty(&subnet)?);
+    // Registrations raise the pool's price: with many miners, a validator's TAO may buy
+    // less alpha than the threshold, and the chain then refuses its weights.
+    for v in subnet
+        .validators
+        .iter()
+        .filter(|v| v.alpha_stake < bootstrap_config.stake_threshold)
+    {
+        eprintln!(
+            "warning: validator uid {} holds {:.3} α, below the stake threshold of {:.3} α: the chain will refuse its weights (StakeAmountTooLow). Raise --validator-stakes or lower --stake-threshold.",
+            v.uid,
+            v.alpha_stake as f64 / 1e9,
+            bootstrap_config.stake_threshold as f64 / 1e9
+        );
+    }
     if args.exit {
         node.stop().await;
         return Ok(());
