@@ -577,3 +577,87 @@ async fn commit_then_reveal_lands_and_verifies() {
     );
     node.stop().await;
 }
+
+/// Stake lent and borrowed through child keys: the sync computes it from storage and equals
+/// what the runtime itself reports (`get_subnet_state`, the stake its epoch counts), for a
+/// parent inside the subnet, a parent outside it, and root TAO with a non-zero TaoWeight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stake_inherited_through_child_keys_equals_the_runtimes() {
+    #[derive(Debug, scale_decode::DecodeAsType)]
+    struct RuntimeStake {
+        alpha_stake: Vec<u64>,
+        tao_stake: Vec<u64>,
+        total_stake: Vec<u64>,
+    }
+    let (_node, chain) = start().await;
+    let subnet = bootstrap(
+        &chain,
+        &BootstrapConfig {
+            miners: 2,
+            ..BootstrapConfig::default()
+        },
+    )
+    .await
+    .expect("bootstrap");
+    let netuid = subnet.netuid;
+    let (v0, v1) = (&subnet.validators[0], &subnet.validators[1]);
+    let m0 = &subnet.miners[0];
+    let outsider = bt_chain::AccountId32(dev_key("//Ferdie").unwrap().public_key().0).to_string();
+    let (half, third) = ((u64::MAX / 2).to_string(), (u64::MAX / 3).to_string());
+    set_storage(
+        &chain,
+        serde_json::json!({ "SubtensorModule": {
+            "ChildKeys": [
+                [[v0.hotkey, netuid], [[half, v1.hotkey]]],
+                [[outsider, netuid], [[third, m0.hotkey]]],
+            ],
+            "ParentKeys": [
+                [[v1.hotkey, netuid], [[half, v0.hotkey]]],
+                [[m0.hotkey, netuid], [[third, outsider]]],
+            ],
+            "TotalHotkeyAlpha": [
+                [[outsider, netuid], 300 * RAO_PER_TAO],
+                [[outsider, 0], 700 * RAO_PER_TAO],
+                [[v0.hotkey, 0], 500 * RAO_PER_TAO],
+            ],
+        } }),
+    )
+    .await
+    .expect("child keys written");
+    new_block(&chain).await.unwrap();
+
+    let at = chain.at_best().await.unwrap();
+    let mg = metagraph::sync_at(&chain, &at, netuid, 0).await.unwrap();
+    let call = subxt::dynamic::runtime_api_call::<_, Option<RuntimeStake>>(
+        "SubnetInfoRuntimeApi",
+        "get_subnet_state",
+        (netuid,),
+    );
+    let runtime = at
+        .runtime_apis()
+        .call(call)
+        .await
+        .expect("get_subnet_state")
+        .expect("the subnet");
+    let ours = |f: fn(&bt_core::metagraph::Neuron) -> u64| -> Vec<u64> {
+        mg.neurons.iter().map(f).collect()
+    };
+    assert_eq!(ours(|n| n.alpha_stake), runtime.alpha_stake);
+    assert_eq!(ours(|n| n.tao_stake), runtime.tao_stake);
+    assert_eq!(ours(|n| n.total_stake), runtime.total_stake);
+    // The links mattered: v1 holds half of v0's root TAO, m0 a third of the outsider's α.
+    let n = |uid: u16| &mg.neurons[usize::from(uid)];
+    // (Proportions are truncated to 32 fractional bits: a few hundred rao under the share.)
+    let near = |x: u64, share: u64| x <= share && x > share - 1_000;
+    assert!(
+        near(n(v1.uid).tao_stake, 250 * RAO_PER_TAO),
+        "{:?}",
+        n(v1.uid)
+    );
+    assert!(
+        n(m0.uid).alpha_stake > 100 * RAO_PER_TAO - 1_000,
+        "{:?}",
+        n(m0.uid)
+    );
+    assert!(mg.hyperparams.tao_weight > 0);
+}

@@ -7,8 +7,9 @@
 //! total_i    = I64F64(alpha_i) + I64F64(tao_i) · I64F64(tao_weight)
 //! ```
 //!
-//! `alpha_i` and `tao_i` are the inherited stakes (`get_inherited_for_hotkey_on_subnet`,
-//! `get_tao_inherited_for_hotkey_on_subnet`): the runtime rounds both to integer rao
+//! `alpha_i` and `tao_i` are the inherited stakes ([`inherited`]:
+//! `get_inherited_for_hotkey_on_subnet`, `get_tao_inherited_for_hotkey_on_subnet`, identical
+//! at 385 and 425): the runtime rounds both to integer rao
 //! (`saturating_to_num::<u64>()`) before the epoch sees them, and `get_subnet_state` returns
 //! exactly those integers as `alpha_stake` and `tao_stake`. So the u64 values of the runtime
 //! API reproduce the epoch's I64F64 stake bit for bit; its `total_stake` field does not (it is
@@ -22,6 +23,40 @@ pub fn tao_weight_fraction(tao_weight: u64) -> U96F32 {
     U96F32::saturating_from_num(tao_weight)
         .checked_div(U96F32::saturating_from_num(u64::MAX))
         .unwrap_or_default()
+}
+
+/// A child key's or parent key's proportion (of `u64::MAX`) as the runtime normalises it.
+fn proportion(p: u64) -> U96F32 {
+    U96F32::saturating_from_num(p)
+        .checked_div(U96F32::saturating_from_num(u64::MAX))
+        .unwrap_or_default()
+}
+
+/// A hotkey's inherited stake on a subnet, in rao, as the runtime computes it in U96F32
+/// (`get_inherited_for_hotkey_on_subnet` for α on the subnet; for TAO,
+/// `get_tao_inherited_for_hotkey_on_subnet` with root stakes and the subnet's child keys):
+///
+/// ```text
+/// own − Σ_children own · p_c + Σ_parents parent_own · p_p      (p = proportion / u64::MAX)
+/// ```
+///
+/// `children`: the proportions the hotkey gives each child (`ChildKeys`); `parents`: each
+/// parent's proportion to this hotkey (`ParentKeys`) and that parent's own stake. On the root
+/// subnet the runtime takes α without inheritance: pass no children and no parents.
+pub fn inherited(own: u64, children: &[u64], parents: &[(u64, u64)]) -> u64 {
+    let initial = U96F32::saturating_from_num(own);
+    let to_children = children.iter().fold(U96F32::from_num(0), |sum, &p| {
+        sum.saturating_add(initial.saturating_mul(proportion(p)))
+    });
+    let from_parents = parents
+        .iter()
+        .fold(U96F32::from_num(0), |sum, &(p, parent)| {
+            sum.saturating_add(U96F32::saturating_from_num(parent).saturating_mul(proportion(p)))
+        });
+    initial
+        .saturating_sub(to_children)
+        .saturating_add(from_parents)
+        .saturating_to_num::<u64>()
 }
 
 /// One uid's epoch stake: `alpha + tao · tao_weight` in I64F64, saturating.
@@ -84,6 +119,30 @@ mod tests {
             stake_weights(&[1, 2], &[3], u64::MAX),
             [I64F64::from_num(4), I64F64::from_num(2)]
         );
+    }
+
+    #[test]
+    fn inheritance_moves_stake_from_parents_to_children() {
+        // No keys: the own stake.
+        assert_eq!(inherited(1_000, &[], &[]), 1_000);
+        // All of it to a child, and the child's view of it.
+        assert_eq!(inherited(1_000, &[u64::MAX], &[]), 0);
+        assert_eq!(inherited(0, &[], &[(u64::MAX, 1_000)]), 1_000);
+        // Half: u64::MAX / 2 is just under 0.5, so the parent keeps one rao more than half and
+        // the child, truncated, one less.
+        assert_eq!(inherited(1_000, &[u64::MAX / 2], &[]), 500);
+        assert_eq!(inherited(0, &[], &[(u64::MAX / 2, 1_000)]), 499);
+        // A hotkey both lends and borrows.
+        assert_eq!(
+            inherited(
+                2_000_000_000,
+                &[u64::MAX / 4],
+                &[(u64::MAX / 10, 3_000_000_000)]
+            ),
+            1_800_000_000
+        );
+        // Proportions over the whole cannot take more than the hotkey holds.
+        assert_eq!(inherited(10, &[u64::MAX, u64::MAX], &[]), 0);
     }
 
     #[test]
