@@ -128,8 +128,8 @@ mod tests {
         // All of it to a child, and the child's view of it.
         assert_eq!(inherited(1_000, &[u64::MAX], &[]), 0);
         assert_eq!(inherited(0, &[], &[(u64::MAX, 1_000)]), 1_000);
-        // Half: u64::MAX / 2 is just under 0.5, so the parent keeps one rao more than half and
-        // the child, truncated, one less.
+        // Half: u64::MAX / 2 is just under 0.5, so the parent keeps just over half (500 after
+        // truncation) and the child just under (499).
         assert_eq!(inherited(1_000, &[u64::MAX / 2], &[]), 500);
         assert_eq!(inherited(0, &[], &[(u64::MAX / 2, 1_000)]), 499);
         // A hotkey both lends and borrows.
