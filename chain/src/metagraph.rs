@@ -496,19 +496,29 @@ impl StakeRead {
         let mut children = Vec::with_capacity(hotkeys.len());
         let mut parents = Vec::with_capacity(hotkeys.len());
         for hk in hotkeys {
-            let at = |net: u16| [KeyPart::Account(hk.0), KeyPart::U16(net)];
-            own.push((
-                b.add("TotalHotkeyAlpha", &at(netuid))?,
-                b.add("TotalHotkeyAlpha", &at(0))?,
-            ));
-            children.push(b.add("ChildKeys", &at(netuid))?);
-            parents.push(b.add("ParentKeys", &at(netuid))?);
+            own.push(Self::add_own(b, netuid, &hk.0)?);
+            let at = [KeyPart::Account(hk.0), KeyPart::U16(netuid)];
+            children.push(b.add("ChildKeys", &at)?);
+            parents.push(b.add("ParentKeys", &at)?);
         }
         Ok(Self {
             own,
             children,
             parents,
         })
+    }
+
+    /// Adds `hotkey`'s own α on the subnet and on root (`TotalHotkeyAlpha`).
+    fn add_own(
+        b: &mut Batch,
+        netuid: u16,
+        hotkey: &[u8; 32],
+    ) -> Result<(usize, usize), ChainError> {
+        let at = |net: u16| [KeyPart::Account(*hotkey), KeyPart::U16(net)];
+        Ok((
+            b.add("TotalHotkeyAlpha", &at(netuid))?,
+            b.add("TotalHotkeyAlpha", &at(0))?,
+        ))
     }
 
     /// Decodes the stakes, reading the own stakes of parents outside `hotkeys` first.
@@ -547,13 +557,7 @@ impl StakeRead {
             let mut b = Batch::new(at);
             let idx = outside
                 .iter()
-                .map(|p| {
-                    let at = |net: u16| [KeyPart::Account(*p), KeyPart::U16(net)];
-                    Ok((
-                        b.add("TotalHotkeyAlpha", &at(netuid))?,
-                        b.add("TotalHotkeyAlpha", &at(0))?,
-                    ))
-                })
+                .map(|p| Self::add_own(&mut b, netuid, p))
                 .collect::<Result<Vec<_>, ChainError>>()?;
             let pv = b.fetch(chain).await?;
             for (p, (alpha, root)) in outside.iter().zip(idx) {
