@@ -14,8 +14,11 @@
 #      for 5 seconds (scripts/fuzz.sh all 5; the long runs are by hand, see RELIABILITY.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One build from scratch: incremental caches would only double target/ on disk.
+export CARGO_INCREMENTAL=0
 started=$(date +%s)
-step() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
+# Each step says when it starts and how much disk is left (a full disk failed CI once).
+step() { echo "== $1 ($(( $(date +%s) - started )) s, $(df -h --output=avail . | tail -1 | tr -d ' ') free)"; }
 
 scripts/setup.sh test
 
