@@ -17,10 +17,11 @@ Both get the chopsticks `0x` fix (tests/interop/chopsticks_fix.py) and nothing e
 
 --fake-round R (10.2.0, before --set-weights on a commit-reveal subnet): the SDK's
 bittensor_drand encrypts to drand quicknet's key and picks the round from the wall clock,
-inside its compiled code. Offline only round 1000's real signature is known. So the script
-computes the clock time at which the SDK's own formula (bittensor-drand 1.x `generate_commit`,
-from the block, tempo and reveal period the SDK reads) gives round R, and writes it to
-libfaketime's $FAKETIME_TIMESTAMP_FILE: the process must run under LD_PRELOAD=libfaketime.
+inside its compiled code. Offline only round 1000's real signature is known. So, when the SDK
+calls `get_encrypted_commit`, the script computes the clock time at which the SDK's own formula
+(bittensor-drand 1.x `generate_commit`, from the block, tempo and reveal period the SDK passes)
+gives round R, and writes it to libfaketime's $FAKETIME_TIMESTAMP_FILE just before the call goes
+through: the process must run under LD_PRELOAD=libfaketime.
 --timelocked-commits prints the SDK's `get_timelocked_weight_commits(netuid, mechid)`.
 --time RUNS times the metagraph read (after one warm-up call) and prints
 {"n", "runs", "median_ms", "min_ms"} instead of the metagraph.
@@ -68,17 +69,11 @@ QUICKNET_GENESIS, QUICKNET_PERIOD = 1692803367, 3
 SECURITY_BLOCK_OFFSET = 3
 
 
-def fake_clock_for_round(sub, netuid, mechid, round_, block_time=12.0):
-    """Sets libfaketime's clock so that the SDK's round formula gives `round_`."""
-    from bittensor.utils import get_mechid_storage_index
-
-    cur = sub.get_current_block()
-    h = sub.get_subnet_hyperparameters(netuid)
-    tempo, period = int(h.tempo), int(h.commit_reveal_period)
-    index = get_mechid_storage_index(netuid=netuid, mechid=mechid)
-    first = ((cur + index + 1) // (tempo + 1) + period) * (tempo + 1) - (index + 1)
+def fake_clock_for_round(round_, current_block, tempo, period, storage_index, block_time):
+    """Sets libfaketime's clock so that the SDK's round formula gives `round_` for these inputs."""
+    first = ((current_block + storage_index + 1) // (tempo + 1) + period) * (tempo + 1) - (storage_index + 1)
     target = first + SECURITY_BLOCK_OFFSET
-    now = QUICKNET_GENESIS + round_ * QUICKNET_PERIOD - (target - cur) * block_time + 1.0
+    now = QUICKNET_GENESIS + round_ * QUICKNET_PERIOD - (target - current_block) * block_time + 1.0
     path = os.environ.get("FAKETIME_TIMESTAMP_FILE")
     if not path:
         sys.exit("--fake-round needs the process under libfaketime with FAKETIME_TIMESTAMP_FILE")
@@ -86,12 +81,29 @@ def fake_clock_for_round(sub, netuid, mechid, round_, block_time=12.0):
         f.write("@" + time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now)))
 
 
+def pin_commit_round(round_):
+    """Sets the clock inside the SDK's own call of bittensor_drand's `get_encrypted_commit`, from
+    the block and parameters the SDK passes it: set earlier, a new block or a slow machine (the
+    SDK's queries between) moves the round."""
+    from bittensor.core.extrinsics import weights as sdk_weights
+
+    original = sdk_weights.get_encrypted_commit
+
+    def at_round(**kw):
+        fake_clock_for_round(round_, int(kw["current_block"]), int(kw["tempo"]),
+                             int(kw["subnet_reveal_period_epochs"]), int(kw["netuid"]),
+                             float(kw["block_time"]))
+        return original(**kw)
+
+    sdk_weights.get_encrypted_commit = at_round
+
+
 def writes_v10(sub, netuid, mechid, args):
     """Runs the write flags in order; returns the remaining arguments."""
     while args and args[0] in ("--set-weights", "--commit-weights", "--reveal-weights", "--fake-round"):
         flag, value, args = args[0], args[1], args[2:]
         if flag == "--fake-round":
-            fake_clock_for_round(sub, netuid, mechid, int(value))
+            pin_commit_round(int(value))
             continue
         if flag == "--set-weights":
             uri, spec = value.split(":", 1)
