@@ -10,8 +10,10 @@
 #   4. the web-side tests compiled to WebAssembly (wasm-bindgen-test under Node) and the core's
 #      wasm32 build;
 #   5. the differential test of the weight pipeline against the Python SDK (3000 cases);
-#   6. the benches compiled (cargo bench --no-run), and every cargo-fuzz target built and run
-#      for 5 seconds (scripts/fuzz.sh all 5; the long runs are by hand, see RELIABILITY.md).
+#   6. the benches built and each benchmark run once (`cargo test --benches`: criterion's test
+#      mode, in the test profile; the timed runs are `cargo bench`, by hand), and every cargo-fuzz
+#      target built and run for 5 seconds (scripts/fuzz.sh all 5; the long runs are by hand, see
+#      RELIABILITY.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # One build from scratch: incremental caches would only double target/ on disk.
@@ -49,8 +51,8 @@ step "differential test: validator process-weights vs the Python SDK"
 cargo build -p bt-subnet-tweets --bin validator --locked
 .venv-sdk/bin/python tests/differential/weights_vs_sdk.py --bin target/debug/validator --cases 3000
 
-step "benches compile (cargo bench --no-run)"
-cargo bench --no-run --locked -p bt-core -p bt-wire
+step "benches built and each run once (criterion's test mode, in the test profile)"
+cargo test --benches --locked -p bt-core -p bt-wire
 
 step "fuzz targets build and run briefly (scripts/fuzz.sh all 5, without AddressSanitizer)"
 FUZZ_SANITIZER=none scripts/fuzz.sh all 5

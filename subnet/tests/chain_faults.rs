@@ -93,15 +93,11 @@ fn node_killed_and_restarted_from_its_db() {
     let endpoint = subnet["endpoint"].as_str().unwrap().to_string();
     let netuid = subnet["netuid"].to_string();
     let _miners: Vec<Proc> = (0..2)
-        .map(|i| {
-            // Miner 1 answers after 2.5 s: each round stays open that long between its
-            // metagraph read and its submission, the window the subnet changes below aim at.
-            let flags: &[&str] = if i == 1 { &["--delay-ms", "2500"] } else { &[] };
-            spawn_miner(&wallets, i, port_base, &endpoint, &netuid, flags)
-        })
+        .map(|i| spawn_miner(&wallets, i, port_base, &endpoint, &netuid, &[]))
         .collect();
 
     let log = tmp.path().join("validator.log");
+    let hold = tmp.path().join("hold");
     let mut validator = Proc(
         validator_command(&endpoint, &netuid, &wallets, 0, &tmp.path().join("state"))
             .args([
@@ -117,7 +113,7 @@ fn node_killed_and_restarted_from_its_db() {
                 &metrics_port,
             ])
             .env("RUST_LOG", "info")
-            .env("BT_TEST_COMMIT_PAUSE_MS", "3000")
+            .env("BT_TEST_HOLD_FILE", &hold)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -172,11 +168,11 @@ fn node_killed_and_restarted_from_its_db() {
     assert!(validator.0.try_wait().unwrap().is_none());
 
     // The subnet changes its rules under the running validator, each change landing after a
-    // round read the metagraph and before it submits (the validator's test pause holds every
-    // submission 3 s at that point, `test pause at="read, not sent"`): that submission carries
-    // the old version key, or ignores the new rate limit, and is refused; a later round reads
-    // the change and lands.
-    const RATE_LIMIT: u64 = 20;
+    // round read the metagraph and before it submits (while the hold file exists the
+    // validator holds its submission at that point, `test pause at="read, not sent"`): that
+    // submission carries the old version key, or ignores the new rate limit, and is refused; a
+    // later round reads the change and lands.
+    const RATE_LIMIT: u64 = 30;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let chain = rt
         .block_on(Chain::connect(&endpoint, Duration::from_secs(30)))
@@ -213,20 +209,15 @@ fn node_killed_and_restarted_from_its_db() {
             .matches(PAUSE)
             .count()
     };
-    // Returns once the next submission is held between its read and its sending.
+    // Returns once the next submission is held between its read and its sending; it stays
+    // held until `release`.
     let in_the_window = || {
-        wait_for_lines(&log, PAUSE, pauses() + 1, Duration::from_secs(120));
+        let held = pauses();
+        std::fs::write(&hold, b"").unwrap();
+        wait_for_lines(&log, PAUSE, held + 1, Duration::from_secs(120));
     };
-
-    let key = 7;
-    in_the_window();
-    set("sudo_set_weights_version_key", key);
-    wait_for_lines(&log, MATCH, matches() + 1, Duration::from_secs(120));
-    let version_refusals = refused("kind=\"tx_version_key\"");
-    assert!(
-        version_refusals >= 1.0,
-        "a stale version key was refused; metrics:\n{}\nlog:\n{}",
-        http_get(metrics_port.parse().unwrap(), "/metrics").unwrap_or_default(),
+    let release = || std::fs::remove_file(&hold).unwrap();
+    let log_tail = || {
         std::fs::read_to_string(&log)
             .unwrap_or_default()
             .lines()
@@ -234,18 +225,33 @@ fn node_killed_and_restarted_from_its_db() {
             .take(40)
             .collect::<Vec<_>>()
             .join("\n")
+    };
+
+    let key = 7;
+    in_the_window();
+    set("sudo_set_weights_version_key", key);
+    release();
+    wait_for_lines(&log, MATCH, matches() + 1, Duration::from_secs(120));
+    let version_refusals = refused("kind=\"tx_version_key\"");
+    assert!(
+        version_refusals >= 1.0,
+        "a stale version key was refused; metrics:\n{}\nlog:\n{}",
+        http_get(metrics_port.parse().unwrap(), "/metrics").unwrap_or_default(),
+        log_tail()
     );
 
     in_the_window();
     set("sudo_set_weights_set_rate_limit", RATE_LIMIT);
-    wait_for_lines(&log, MATCH, matches() + 1, Duration::from_secs(120));
+    release();
+    wait_for_lines(&log, MATCH, matches() + 1, Duration::from_secs(180));
     let rate_refusals = refused("kind=\"tx_rate_limited\"");
     assert!(
         rate_refusals >= 1.0,
-        "a submission inside the new rate limit was refused"
+        "a submission inside the new rate limit was refused; log:\n{}",
+        log_tail()
     );
     let changed_at = metagraph(&endpoint, &netuid)["block"].as_u64().unwrap();
-    wait_for_lines(&log, MATCH, matches() + 2, Duration::from_secs(180));
+    wait_for_lines(&log, MATCH, matches() + 2, Duration::from_secs(300));
     let text = std::fs::read_to_string(&log).unwrap();
     let blocks_after: Vec<u64> = match_blocks(&text)
         .into_iter()

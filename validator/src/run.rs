@@ -748,17 +748,30 @@ impl<T: Task> Validator<T> {
 /// The tests' hook: with `BT_TEST_COMMIT_PAUSE_MS` set, a submission waits that long at the
 /// moments a test aims at: a commit after it is saved and before it is sent, and after it lands
 /// and before that is saved (where the crash tests SIGKILL), and direct weights after the
-/// round read the subnet's rules and before they are sent (where the fault tests change
-/// those rules). Logs `test pause` with the moment first.
+/// round read the subnet's rules and before they are sent. With `BT_TEST_HOLD_FILE` set, it
+/// waits there instead for as long as that file exists (none: no wait), so a test changes the
+/// subnet's rules inside the window whatever the machine's speed. Logs `test pause` with the
+/// moment first.
 async fn test_pause(at: &str) {
-    static PAUSE: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
-    let pause = PAUSE.get_or_init(|| {
-        std::env::var("BT_TEST_COMMIT_PAUSE_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .map(Duration::from_millis)
+    static PAUSE: std::sync::OnceLock<(Option<Duration>, Option<PathBuf>)> =
+        std::sync::OnceLock::new();
+    let (pause, hold) = PAUSE.get_or_init(|| {
+        (
+            std::env::var("BT_TEST_COMMIT_PAUSE_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map(Duration::from_millis),
+            std::env::var_os("BT_TEST_HOLD_FILE").map(PathBuf::from),
+        )
     });
-    if let Some(pause) = pause {
+    if let Some(hold) = hold {
+        if hold.exists() {
+            tracing::info!(at, "test pause");
+            while hold.exists() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    } else if let Some(pause) = pause {
         tracing::info!(at, "test pause");
         tokio::time::sleep(*pause).await;
     }
