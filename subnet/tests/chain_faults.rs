@@ -172,7 +172,7 @@ fn node_killed_and_restarted_from_its_db() {
     // validator holds its submission at that point, `test pause at="read, not sent"`): that
     // submission carries the old version key, or ignores the new rate limit, and is refused; a
     // later round reads the change and lands.
-    const RATE_LIMIT: u64 = 30;
+    const RATE_LIMIT: u64 = 20;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let chain = rt
         .block_on(Chain::connect(&endpoint, Duration::from_secs(30)))
