@@ -4,7 +4,8 @@
 #   1. formatting (cargo fmt --check) and lints (cargo clippy --all-targets -D warnings);
 #   2. the explorer built by trunk (release, offline) into dist/;
 #   3. every test binary of the workspace (scripts/run_tests.py): unit and property tests,
-#      then the integration tests, three at a time, against the real components (the subtensor
+#      then the integration tests, two binaries at a time (each runs two tests at once: at most
+#      four local chains share the two cores), against the real components (the subtensor
 #      runtime under chopsticks, started and stopped by each test; the Python SDKs 9.0.0, 10.2.0
 #      and 11.3.0; headless chromium for the explorer), then the timing-sensitive ones alone;
 #   4. the web-side tests compiled to WebAssembly (wasm-bindgen-test under Node) and the core's
@@ -38,7 +39,7 @@ mkdir -p target
 cargo test --workspace --locked --no-run --message-format=json > target/test-binaries.json
 
 step "unit, property, local-chain integration and browser end-to-end tests"
-python3 scripts/run_tests.py target/test-binaries.json --jobs 3
+python3 scripts/run_tests.py target/test-binaries.json --jobs 2
 
 step "web-side tests in WebAssembly (wasm-bindgen-test, Node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

@@ -16,6 +16,11 @@ use scale_value::Value;
 mod common;
 use common::localnet::*;
 
+/// The last `n` lines of `text`, newest first.
+fn newest_lines(text: &str, n: usize) -> String {
+    text.lines().rev().take(n).collect::<Vec<_>>().join("\n")
+}
+
 fn wait_for_lines(path: &std::path::Path, needle: &str, count: usize, limit: Duration) -> Duration {
     let start = Instant::now();
     loop {
@@ -26,7 +31,7 @@ fn wait_for_lines(path: &std::path::Path, needle: &str, count: usize, limit: Dur
         assert!(
             start.elapsed() < limit,
             "no {count} × {needle:?} within {limit:?}:\n{}",
-            text.lines().rev().take(30).collect::<Vec<_>>().join("\n")
+            newest_lines(&text, 30)
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -163,7 +168,7 @@ fn node_killed_and_restarted_from_its_db() {
     assert!(
         last_match_block > before,
         "weights landed on the restarted chain: block {last_match_block}, resumed at {resumed}, killed after {before}:\n{}",
-        text.lines().rev().take(25).collect::<Vec<_>>().join("\n")
+        newest_lines(&text, 25)
     );
     assert!(validator.0.try_wait().unwrap().is_none());
 
@@ -217,15 +222,7 @@ fn node_killed_and_restarted_from_its_db() {
         wait_for_lines(&log, PAUSE, held + 1, Duration::from_secs(120));
     };
     let release = || std::fs::remove_file(&hold).unwrap();
-    let log_tail = || {
-        std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .lines()
-            .rev()
-            .take(40)
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let log_tail = || newest_lines(&std::fs::read_to_string(&log).unwrap_or_default(), 40);
 
     let key = 7;
     in_the_window();
