@@ -12,14 +12,17 @@
 //! subnet for each hotkey's emission history, which the metagraph does not show).
 //!
 //! Items that only some runtimes have (Rank and Trust up to spec 385; `LastEpochBlock`,
-//! `SubnetEpochIndex` and `ActivityCutoffFactorMilli` from spec 423) are read when the
-//! runtime's metadata declares them, so the same code reads finney, testnet and both local
-//! runtimes.
+//! `SubnetEpochIndex` and `ActivityCutoffFactorMilli` from spec 423; `SubnetEpochConsensus`,
+//! `LiquidAlphaConsensusMode`, `ConsensusByMechanism`, `LastYumaStepBlock` and
+//! `ChildkeyThresholdSuspended` at 475) are read when the runtime's metadata declares them, so
+//! the same code reads finney, testnet and both local runtimes. Which rules apply is the
+//! runtime generation of the block's spec version ([`runtime_generation`]).
 
 use bt_core::metagraph::{
     storage_index, AxonInfo, EpochSchedule, Hyperparams, Mechanism, Metagraph, Neuron,
     PendingCommit, SubnetSummary,
 };
+use bt_core::yuma::{ConsensusMode, EmissionBudgets, EpochConsensus, Runtime};
 use scale_decode::DecodeAsType;
 use subxt::utils::AccountId32;
 
@@ -32,13 +35,13 @@ pub const MAX_MECHANISMS: u8 = 16;
 
 /// `AxonInfo` as stored; the placeholders are skipped.
 #[derive(Debug, Default, DecodeAsType)]
-struct StoredAxon {
-    block: u64,
-    version: u32,
-    ip: u128,
-    port: u16,
-    ip_type: u8,
-    protocol: u8,
+pub(crate) struct StoredAxon {
+    pub(crate) block: u64,
+    pub(crate) version: u32,
+    pub(crate) ip: u128,
+    pub(crate) port: u16,
+    pub(crate) ip_type: u8,
+    pub(crate) protocol: u8,
 }
 
 /// From this runtime on the max weight limit is the constant 65535 (`get_max_weight_limit`,
@@ -111,6 +114,7 @@ pub async fn subnet_summaries_at(
         mechanisms: Option<usize>,
         last_epoch: Option<usize>,
         last_step: usize,
+        consensus: Option<usize>,
     }
     let mut index = Vec::with_capacity(netuids.len());
     for &netuid in &netuids {
@@ -123,6 +127,7 @@ pub async fn subnet_summaries_at(
             mechanisms: b.add_optional("MechanismCountCurrent", &net)?,
             last_epoch: b.add_optional("LastEpochBlock", &net)?,
             last_step: b.add("LastMechansimStepBlock", &net)?,
+            consensus: b.add_optional("SubnetEpochConsensus", &net)?,
         });
     }
     let v = b.fetch(chain).await?;
@@ -139,6 +144,13 @@ pub async fn subnet_summaries_at(
                 yuma3: v.get_or(i.yuma3, false)?,
                 mechanisms: v.get_or(i.mechanisms, 1u8)?.clamp(1, MAX_MECHANISMS),
                 last_epoch_block: v.get_or(i.last_epoch, last_step)?,
+                null: match i.consensus {
+                    Some(c) => matches!(
+                        v.get_opt::<StoredEpochConsensus>(c)?,
+                        Some(StoredEpochConsensus::Null)
+                    ),
+                    None => false,
+                },
             })
         })
         .collect()
@@ -181,7 +193,8 @@ pub async fn sync_at(
     if !values.get::<bool>(first.added)? {
         return Err(ChainError::NoSuchSubnet { netuid, block });
     }
-    let mut subnet = first.read(&values)?;
+    let runtime = runtime_generation(at.spec_version());
+    let mut subnet = first.read(&values, runtime)?;
     if at.spec_version() >= MAX_WEIGHT_LIMIT_CONSTANT_SINCE {
         subnet.hyperparams.max_weights_limit = u16::MAX;
     }
@@ -253,7 +266,8 @@ pub async fn sync_at(
         None
     };
     let v = b.fetch(chain).await?;
-    // Round trip 4, only when a hotkey has parent keys outside the subnet: their stakes.
+    // Round trip 4, only when a hotkey has parent keys outside the subnet or (475) links at
+    // all: the outside parents' stakes, and which parents are suspended.
     let stakes = stake
         .read(
             chain,
@@ -262,6 +276,8 @@ pub async fn sync_at(
             netuid,
             &hotkeys,
             subnet.hyperparams.tao_weight,
+            subnet.owner_hotkey,
+            runtime,
         )
         .await?;
 
@@ -270,11 +286,12 @@ pub async fn sync_at(
         |col: &Option<Vec<u16>>, uid: usize| col.as_ref().map(|c| c.get(uid).copied().unwrap_or(0));
     let mut mechanisms = Vec::with_capacity(rows.len());
     for (m, (weights, bonds)) in rows.into_iter().enumerate() {
-        let (incentive, last_update) = subnet.per_mechanism.get(m).cloned().unwrap_or_default();
+        let read = subnet.per_mechanism.get(m).cloned().unwrap_or_default();
         mechanisms.push(Mechanism {
             mecid: m as u8,
-            incentive,
-            last_update,
+            incentive: read.incentive,
+            last_update: read.last_update,
+            consensus_by_mechanism: read.consensus_by_mechanism,
             weights,
             bonds,
             commits: match &commits {
@@ -333,8 +350,56 @@ pub async fn sync_at(
         neurons,
         mechanisms,
         hyperparams: subnet.hyperparams,
-        pending_emission: subnet.pending_emission,
+        pending_emission: subnet.pending_budgets.total(),
+        pending_budgets: subnet.pending_budgets,
     })
+}
+
+/// The chain's emission per block (rao of TAO) from `SubnetInfoRuntimeApi::get_block_emission`,
+/// where the runtime has it (its API version 2, spec 475); `None` where it does not. One
+/// runtime call.
+pub async fn block_emission(at: &AtBlock) -> Result<Option<u64>, ChainError> {
+    const API: &str = "SubnetInfoRuntimeApi";
+    const METHOD: &str = "get_block_emission";
+    crate::items::check_listed(crate::items::Kind::RuntimeApi, API, METHOD);
+    let offered = at
+        .metadata_ref()
+        .runtime_api_trait_by_name(API)
+        .and_then(|t| t.method_by_name(METHOD))
+        .is_some();
+    if !offered {
+        return Ok(None);
+    }
+    let call = subxt::dynamic::runtime_api_call::<_, u64>(API, METHOD, ());
+    at.runtime_apis()
+        .call(call)
+        .await
+        .map(Some)
+        .map_err(|e| ChainError::Rpc {
+            what: format!("{API}::{METHOD}"),
+            reason: e.to_string(),
+        })
+}
+
+/// The epoch rules of the runtime with `spec_version`: a runtime newer than any whose rules
+/// are known is read with the newest (warned about once per spec); one older than spec 385
+/// with spec 385's.
+pub fn runtime_generation(spec_version: u32) -> Runtime {
+    if Runtime::is_newer_than_known(spec_version) {
+        static WARNED: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+        let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+        if !warned.contains(&spec_version) {
+            warned.push(spec_version);
+            tracing::warn!(
+                spec_version,
+                newest_known = bt_core::yuma::NEWEST_KNOWN_SPEC,
+                "the node runs runtime spec {spec_version}, newer than any whose rules are known here (spec {}): it is read with spec {}'s rules, which may be wrong where it changed them",
+                bt_core::yuma::NEWEST_KNOWN_SPEC,
+                bt_core::yuma::NEWEST_KNOWN_SPEC
+            );
+        }
+    }
+    Runtime::for_spec_version(spec_version).unwrap_or(Runtime::Spec385)
 }
 
 /// What round trip 1 reads from storage, decoded.
@@ -351,11 +416,18 @@ struct SubnetRead {
     trust: Option<Vec<u16>>,
     pruning: Option<Vec<u16>>,
     owner_hotkey: Option<[u8; 32]>,
-    pending_emission: u64,
+    pending_budgets: EmissionBudgets,
     schedule: EpochSchedule,
     hyperparams: Hyperparams,
-    /// `(Incentive[idx], LastUpdate[idx])` per mechanism.
-    per_mechanism: Vec<(Vec<u16>, Vec<u64>)>,
+    per_mechanism: Vec<MechanismRead>,
+}
+
+/// One mechanism's vectors from round trip 1.
+#[derive(Clone, Default)]
+struct MechanismRead {
+    incentive: Vec<u16>,
+    last_update: Vec<u64>,
+    consensus_by_mechanism: Vec<u16>,
 }
 
 /// The storage items of round trip 1, as indices into the batch.
@@ -373,14 +445,55 @@ struct FirstRead {
     trust: Option<usize>,
     pruning: Option<usize>,
     owner_hotkey: usize,
-    pending: Vec<usize>,
+    /// `PendingServerEmission`, `PendingValidatorEmission`, `PendingRootAlphaDivs`.
+    pending: [Option<usize>; 3],
+    schedule: ScheduleIndex,
+    hyper: HyperIndex,
+    /// Per mechanism: `Incentive[idx]`, `LastUpdate[idx]`, `ConsensusByMechanism[idx]` (475).
+    per_mechanism: Vec<(usize, usize, Option<usize>)>,
+}
+
+/// The schedule items in a batch (what decides when the subnet's epochs run).
+pub(crate) struct ScheduleIndex {
     last_epoch_block: Option<usize>,
     pending_epoch_at: Option<usize>,
     epoch_index: Option<usize>,
     blocks_since_last_step: usize,
     last_mechanism_step: usize,
-    hyper: HyperIndex,
-    per_mechanism: Vec<(usize, usize)>,
+    last_yuma_step: Option<usize>,
+}
+
+impl ScheduleIndex {
+    pub(crate) fn add(b: &mut Batch, netuid: u16) -> Result<Self, ChainError> {
+        let net = [KeyPart::U16(netuid)];
+        Ok(Self {
+            last_epoch_block: b.add_optional("LastEpochBlock", &net)?,
+            pending_epoch_at: b.add_optional("PendingEpochAt", &net)?,
+            epoch_index: b.add_optional("SubnetEpochIndex", &net)?,
+            blocks_since_last_step: b.add("BlocksSinceLastStep", &net)?,
+            last_mechanism_step: b.add("LastMechansimStepBlock", &net)?,
+            last_yuma_step: b.add_optional("LastYumaStepBlock", &net)?,
+        })
+    }
+
+    /// The schedule, with the rules of `runtime` (the tempo safety net from spec 475).
+    pub(crate) fn read(&self, v: &Values, runtime: Runtime) -> Result<EpochSchedule, ChainError> {
+        let last_mechanism_step_block: u64 = v.get(self.last_mechanism_step)?;
+        Ok(EpochSchedule {
+            dynamic_tempo: self.last_epoch_block.is_some() && self.epoch_index.is_some(),
+            last_epoch_block: v.get_or(self.last_epoch_block, last_mechanism_step_block)?,
+            pending_epoch_at: v.get_or(self.pending_epoch_at, 0)?,
+            epoch_index: v.get_or(self.epoch_index, 0)?,
+            blocks_since_last_step: v.get(self.blocks_since_last_step)?,
+            last_mechanism_step_block,
+            // An OptionQuery item: absent until the subnet's first Yuma epoch at 475.
+            last_yuma_step_block: match self.last_yuma_step {
+                Some(i) => v.get_opt::<u64>(i)?,
+                None => None,
+            },
+            tempo_safety_net: runtime.is_475(),
+        })
+    }
 }
 
 impl FirstRead {
@@ -389,7 +502,11 @@ impl FirstRead {
         let mut per_mechanism = Vec::new();
         for m in 0..MAX_MECHANISMS {
             let idx = [KeyPart::U16(storage_index(netuid, m))];
-            per_mechanism.push((b.add("Incentive", &idx)?, b.add("LastUpdate", &idx)?));
+            per_mechanism.push((
+                b.add("Incentive", &idx)?,
+                b.add("LastUpdate", &idx)?,
+                b.add_optional("ConsensusByMechanism", &idx)?,
+            ));
         }
         Ok(Self {
             added: b.add("NetworksAdded", &net)?,
@@ -406,45 +523,38 @@ impl FirstRead {
             pruning: b.add_optional("PruningScores", &net)?,
             owner_hotkey: b.add("SubnetOwnerHotkey", &net)?,
             pending: [
-                "PendingServerEmission",
-                "PendingValidatorEmission",
-                "PendingRootAlphaDivs",
-            ]
-            .into_iter()
-            .map(|item| b.add_optional(item, &net))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-            .collect(),
-            last_epoch_block: b.add_optional("LastEpochBlock", &net)?,
-            pending_epoch_at: b.add_optional("PendingEpochAt", &net)?,
-            epoch_index: b.add_optional("SubnetEpochIndex", &net)?,
-            blocks_since_last_step: b.add("BlocksSinceLastStep", &net)?,
-            last_mechanism_step: b.add("LastMechansimStepBlock", &net)?,
+                b.add_optional("PendingServerEmission", &net)?,
+                b.add_optional("PendingValidatorEmission", &net)?,
+                b.add_optional("PendingRootAlphaDivs", &net)?,
+            ],
+            schedule: ScheduleIndex::add(b, netuid)?,
             hyper: HyperIndex::add(b, netuid)?,
             per_mechanism,
         })
     }
 
-    fn read(&self, v: &Values) -> Result<SubnetRead, ChainError> {
+    fn read(&self, v: &Values, runtime: Runtime) -> Result<SubnetRead, ChainError> {
         let opt_col = |i: Option<usize>| -> Result<Option<Vec<u16>>, ChainError> {
             i.map(|i| v.get::<Vec<u16>>(i)).transpose()
         };
-        let last_mechanism_step_block: u64 = v.get(self.last_mechanism_step)?;
-        let dynamic_tempo = self.last_epoch_block.is_some() && self.epoch_index.is_some();
-        let schedule = EpochSchedule {
-            dynamic_tempo,
-            last_epoch_block: v.get_or(self.last_epoch_block, last_mechanism_step_block)?,
-            pending_epoch_at: v.get_or(self.pending_epoch_at, 0)?,
-            epoch_index: v.get_or(self.epoch_index, 0)?,
-            blocks_since_last_step: v.get(self.blocks_since_last_step)?,
-            last_mechanism_step_block,
-        };
+        let schedule = self.schedule.read(v, runtime)?;
         let per_mechanism = self
             .per_mechanism
             .iter()
-            .map(|&(i, lu)| Ok((v.get::<Vec<u16>>(i)?, v.get::<Vec<u64>>(lu)?)))
+            .map(|&(i, lu, c)| {
+                Ok(MechanismRead {
+                    incentive: v.get::<Vec<u16>>(i)?,
+                    last_update: v.get::<Vec<u64>>(lu)?,
+                    consensus_by_mechanism: v.get_or(c, Vec::new())?,
+                })
+            })
             .collect::<Result<Vec<_>, ChainError>>()?;
+        let pool = |i: Option<usize>| v.get_or(i, 0u64);
+        let pending_budgets = EmissionBudgets {
+            server: pool(self.pending[0])?,
+            validator: pool(self.pending[1])?,
+            root: pool(self.pending[2])?,
+        };
         Ok(SubnetRead {
             n: v.get(self.n)?,
             active: v.get(self.active)?,
@@ -461,9 +571,7 @@ impl FirstRead {
                 .exists(self.owner_hotkey)
                 .then(|| v.account(self.owner_hotkey))
                 .transpose()?,
-            pending_emission: self.pending.iter().try_fold(0u64, |sum, &i| {
-                v.get::<u64>(i).map(|x| sum.saturating_add(x))
-            })?,
+            pending_budgets,
             schedule,
             hyperparams: self.hyper.read(v)?,
             per_mechanism,
@@ -521,7 +629,11 @@ impl StakeRead {
         ))
     }
 
-    /// Decodes the stakes, reading the own stakes of parents outside `hotkeys` first.
+    /// Decodes the stakes, reading first the own stakes of parents outside `hotkeys` and, at
+    /// spec 475, which parents are suspended (`ChildkeyThresholdSuspended`): their links move
+    /// no stake except on the subnet whose owner hotkey they are
+    /// ([`bt_core::stake::links_in_force`]).
+    #[allow(clippy::too_many_arguments)]
     async fn read(
         &self,
         chain: &Chain,
@@ -530,6 +642,8 @@ impl StakeRead {
         netuid: u16,
         hotkeys: &[AccountId32],
         tao_weight: u64,
+        owner: Option<[u8; 32]>,
+        runtime: Runtime,
     ) -> Result<Stakes, ChainError> {
         let mut own = std::collections::HashMap::with_capacity(hotkeys.len());
         for (hk, &(alpha, root)) in hotkeys.iter().zip(&self.own) {
@@ -553,26 +667,63 @@ impl StakeRead {
             .collect();
         outside.sort_unstable();
         outside.dedup();
-        if !outside.is_empty() {
-            let mut b = Batch::new(at);
-            let idx = outside
+        // Every hotkey whose links are in play: those that lend, and every parent.
+        let mut lenders: Vec<[u8; 32]> = hotkeys
+            .iter()
+            .zip(&children)
+            .filter(|(_, c)| !c.is_empty())
+            .map(|(hk, _)| hk.0)
+            .chain(parents.iter().flatten().map(|(_, p)| p.0))
+            .collect();
+        lenders.sort_unstable();
+        lenders.dedup();
+        let mut b = Batch::new(at);
+        let read_flags = runtime.is_475() && b.has("ChildkeyThresholdSuspended");
+        let own_idx = outside
+            .iter()
+            .map(|p| Self::add_own(&mut b, netuid, p))
+            .collect::<Result<Vec<_>, ChainError>>()?;
+        let flag_idx = if read_flags {
+            lenders
                 .iter()
-                .map(|p| Self::add_own(&mut b, netuid, p))
-                .collect::<Result<Vec<_>, ChainError>>()?;
+                .map(|p| b.add("ChildkeyThresholdSuspended", &[KeyPart::Account(*p)]))
+                .collect::<Result<Vec<_>, ChainError>>()?
+        } else {
+            Vec::new()
+        };
+        let mut suspended = std::collections::HashSet::new();
+        if !own_idx.is_empty() || !flag_idx.is_empty() {
             let pv = b.fetch(chain).await?;
-            for (p, (alpha, root)) in outside.iter().zip(idx) {
+            for (p, (alpha, root)) in outside.iter().zip(own_idx) {
                 own.insert(*p, (pv.get::<u64>(alpha)?, pv.get::<u64>(root)?));
             }
+            for (p, i) in lenders.iter().zip(flag_idx) {
+                if pv.exists(i) {
+                    suspended.insert(*p);
+                }
+            }
         }
+        let in_force = |parent: &[u8; 32]| {
+            bt_core::stake::links_in_force(
+                runtime,
+                suspended.contains(parent),
+                owner.as_ref() == Some(parent),
+            )
+        };
         let own_of = |hk: &[u8; 32]| own.get(hk).copied().unwrap_or((0, 0));
         let mut alpha = Vec::with_capacity(hotkeys.len());
         let mut tao = Vec::with_capacity(hotkeys.len());
         for ((hk, children), parents) in hotkeys.iter().zip(&children).zip(&parents) {
             let (own_alpha, own_root) = own_of(&hk.0);
-            let lent: Vec<u64> = children.iter().map(|(p, _)| *p).collect();
+            let lent: Vec<u64> = if in_force(&hk.0) {
+                children.iter().map(|(p, _)| *p).collect()
+            } else {
+                Vec::new()
+            };
             let from = |pick: fn((u64, u64)) -> u64| -> Vec<(u64, u64)> {
                 parents
                     .iter()
+                    .filter(|(_, parent)| in_force(&parent.0))
                     .map(|(p, parent)| (*p, pick(own_of(&parent.0))))
                     .collect()
             };
@@ -733,6 +884,23 @@ struct HyperIndex {
     emission_split: Option<usize>,
     stake_threshold: Option<usize>,
     tao_weight: Option<usize>,
+    epoch_consensus: Option<usize>,
+    consensus_mode: Option<usize>,
+}
+
+/// `EpochConsensus` as stored (`SubnetEpochConsensus`, spec 475), decoded by variant name.
+#[derive(Debug, DecodeAsType)]
+enum StoredEpochConsensus {
+    Yuma,
+    Null,
+}
+
+/// `ConsensusMode` as stored (`LiquidAlphaConsensusMode`, spec 475), decoded by variant name.
+#[derive(Debug, DecodeAsType)]
+enum StoredConsensusMode {
+    Current,
+    Previous,
+    Auto,
 }
 
 impl HyperIndex {
@@ -770,6 +938,8 @@ impl HyperIndex {
             emission_split: b.add_optional("MechanismEmissionSplit", &net)?,
             stake_threshold: b.add_optional("StakeThreshold", &[])?,
             tao_weight,
+            epoch_consensus: b.add_optional("SubnetEpochConsensus", &net)?,
+            consensus_mode: b.add_optional("LiquidAlphaConsensusMode", &net)?,
         })
     }
 
@@ -817,6 +987,21 @@ impl HyperIndex {
             },
             stake_threshold: v.get_or(self.stake_threshold, 0)?,
             tao_weight: v.get_or(self.tao_weight, 0)?,
+            epoch_consensus: match self.epoch_consensus {
+                Some(i) => match v.get_opt::<StoredEpochConsensus>(i)? {
+                    Some(StoredEpochConsensus::Null) => EpochConsensus::Null,
+                    Some(StoredEpochConsensus::Yuma) | None => EpochConsensus::Yuma,
+                },
+                None => EpochConsensus::Yuma,
+            },
+            liquid_alpha_consensus_mode: match self.consensus_mode {
+                Some(i) => Some(match v.get_opt::<StoredConsensusMode>(i)? {
+                    Some(StoredConsensusMode::Current) => ConsensusMode::Current,
+                    Some(StoredConsensusMode::Previous) => ConsensusMode::Previous,
+                    Some(StoredConsensusMode::Auto) | None => ConsensusMode::Auto,
+                }),
+                None => None,
+            },
         })
     }
 }
@@ -844,4 +1029,71 @@ pub async fn replay_last_epoch(
         item: format!("subnet {netuid} at block {}", epoch_block - 1),
         reason: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codec::Encode;
+    use scale_info::{meta_type, PortableRegistry, Registry, TypeInfo};
+
+    // The spec-475 layouts of the new items, as the runtime declares them (SDK 11.3.0's
+    // descriptors generated from that metadata name the types: `EpochConsensus`,
+    // `ConsensusMode`, `Vec<PerU16>`, `()`, `u64`; PerU16 is a one-field composite).
+    #[derive(Encode, TypeInfo)]
+    #[allow(dead_code)]
+    enum EpochConsensus {
+        Yuma,
+        Null,
+    }
+
+    #[derive(Encode, TypeInfo)]
+    #[allow(dead_code)]
+    enum ConsensusMode {
+        Current,
+        Previous,
+        Auto,
+    }
+
+    #[derive(Encode, TypeInfo)]
+    struct PerU16(u16);
+
+    fn decode<T: TypeInfo + Encode + 'static, D: DecodeAsType>(value: &T) -> D {
+        let mut registry = Registry::new();
+        let id = registry.register_type(&meta_type::<T>()).id;
+        let types: PortableRegistry = registry.into();
+        D::decode_as_type(&mut value.encode().as_slice(), id, &types).expect("decodes")
+    }
+
+    /// Each item new at 475, in its 475 layout, through the decoder the sync uses for it.
+    #[test]
+    fn the_475_items_decode() {
+        assert!(matches!(
+            decode::<_, StoredEpochConsensus>(&EpochConsensus::Null),
+            StoredEpochConsensus::Null
+        ));
+        assert!(matches!(
+            decode::<_, StoredEpochConsensus>(&EpochConsensus::Yuma),
+            StoredEpochConsensus::Yuma
+        ));
+        for (mode, expected) in [
+            (ConsensusMode::Current, "Current"),
+            (ConsensusMode::Previous, "Previous"),
+            (ConsensusMode::Auto, "Auto"),
+        ] {
+            let got: StoredConsensusMode = decode(&mode);
+            assert_eq!(format!("{got:?}"), expected);
+        }
+        // Incentive, Consensus, Dividends, ValidatorTrust, ConsensusByMechanism: Vec<PerU16>,
+        // the same bytes as Vec<u16>, read as u16.
+        let per_u16 = vec![PerU16(0), PerU16(49_151), PerU16(u16::MAX)];
+        assert_eq!(per_u16.encode(), vec![0u16, 49_151, u16::MAX].encode());
+        let got: Vec<u16> = decode(&per_u16);
+        assert_eq!(got, [0, 49_151, u16::MAX]);
+        // LastYumaStepBlock: u64 (an OptionQuery item: absent means None).
+        assert_eq!(decode::<_, u64>(&9_233_782u64), 9_233_782);
+        // ChildkeyThresholdSuspended: () (present means suspended).
+        let unit: () = decode(&());
+        assert_eq!(unit, ());
+    }
 }

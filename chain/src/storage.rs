@@ -63,6 +63,7 @@ impl<'a> Batch<'a> {
 
     /// True when the runtime has `SubtensorModule.item`.
     pub fn has(&self, item: &str) -> bool {
+        crate::items::check_listed(crate::items::Kind::Storage, SUBTENSOR, item);
         self.at
             .metadata_ref()
             .pallet_by_name(SUBTENSOR)
@@ -73,6 +74,7 @@ impl<'a> Batch<'a> {
 
     /// Adds `SubtensorModule.item[keys…]`; returns its index. Fails when the runtime lacks it.
     pub fn add(&mut self, item: &'static str, keys: &[KeyPart]) -> Result<usize, ChainError> {
+        crate::items::check_listed(crate::items::Kind::Storage, SUBTENSOR, item);
         let missing = || ChainError::Unsupported {
             item: format!("{SUBTENSOR}.{item}"),
         };
@@ -114,6 +116,7 @@ impl<'a> Batch<'a> {
 
     /// The number of keys the runtime's `SubtensorModule.item` takes (0 for a plain value).
     pub fn key_count(&self, item: &str) -> Option<usize> {
+        crate::items::check_listed(crate::items::Kind::Storage, SUBTENSOR, item);
         self.at
             .metadata_ref()
             .pallet_by_name(SUBTENSOR)

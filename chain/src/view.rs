@@ -3,17 +3,12 @@
 //! with rao alongside, u16 proportions as fractions with the stored u16 alongside. Field
 //! names follow the Python SDK's `NeuronInfo` and metagraph where it has one.
 
-use bt_core::metagraph::{AccountId, EpochSchedule, Hyperparams, Metagraph, Neuron};
+use bt_core::metagraph::{EpochSchedule, Hyperparams, Metagraph, Neuron};
+use bt_core::ss58::bittensor as ss58;
 use serde::Serialize;
-use subxt::utils::AccountId32;
 
 /// Rao per TAO (and per alpha).
 const RAO: f64 = 1e9;
-
-/// An account as its SS58 address (prefix 42, as btcli prints it).
-pub fn ss58(key: &AccountId) -> String {
-    AccountId32(*key).to_string()
-}
 
 /// A u16 proportion as the fraction the SDK shows (`x / 65535`).
 pub fn fraction(x: u16) -> f64 {
@@ -245,6 +240,24 @@ impl MetagraphView {
 mod tests {
     use super::*;
     use bt_core::metagraph::{AxonInfo, Mechanism};
+
+    /// The project's codec (bt-core) prints and reads addresses exactly as subxt's
+    /// `AccountId32`, the chain client's own.
+    #[test]
+    fn the_ss58_codec_agrees_with_subxt() {
+        use std::str::FromStr;
+        for seed in [0u8, 7, 0x42, 0xd4, 0xff] {
+            let key: [u8; 32] =
+                core::array::from_fn(|i| seed.wrapping_mul(31).wrapping_add(i as u8));
+            let theirs = subxt::utils::AccountId32(key).to_string();
+            assert_eq!(ss58(&key), theirs);
+            assert_eq!(
+                subxt::utils::AccountId32::from_str(&ss58(&key)).unwrap().0,
+                key
+            );
+            assert_eq!(bt_core::ss58::decode(&theirs), Ok((key, 42)));
+        }
+    }
 
     #[test]
     fn keys_are_ss58_ips_text_and_stake_in_units_with_rao() {

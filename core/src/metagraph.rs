@@ -9,8 +9,8 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::yuma::{
-    commit_blocks, CommitExpiry, EpochError, EpochHyperparams, MechanismInput, Runtime,
-    SubnetEpochInput, TimelockedCommitQueue, WeightCommitQueue,
+    commit_blocks, CommitExpiry, ConsensusMode, EpochConsensus, EpochError, EpochHyperparams,
+    MechanismInput, Runtime, SubnetEpochInput, TimelockedCommitQueue, WeightCommitQueue,
 };
 
 /// A 32-byte sr25519 public key (hotkey or coldkey).
@@ -132,6 +132,10 @@ pub struct Mechanism {
     pub bonds: Vec<Vec<(u16, u16)>>,
     /// Unrevealed commits (hash and timelocked).
     pub commits: Vec<PendingCommit>,
+    /// `ConsensusByMechanism[idx]` (spec 475): this mechanism's consensus as its last epoch
+    /// stored it (empty where the runtime has no such item, or nothing is stored).
+    #[serde(default)]
+    pub consensus_by_mechanism: Vec<u16>,
 }
 
 /// The chain's cap on subnets: mechanism `m` of subnet `n` is stored under `m × 4096 + n`.
@@ -162,6 +166,13 @@ pub struct EpochSchedule {
     pub blocks_since_last_step: u64,
     /// `LastMechansimStepBlock` (the chain's spelling): the block emission was last drained.
     pub last_mechanism_step_block: u64,
+    /// `LastYumaStepBlock` (spec 475): the block of the last Yuma epoch (None where the
+    /// runtime has no such item or nothing is stored).
+    #[serde(default)]
+    pub last_yuma_step_block: Option<u64>,
+    /// Spec 475's epoch safety net (see [`crate::schedule::ScheduleState::tempo_safety_net`]).
+    #[serde(default)]
+    pub tempo_safety_net: bool,
 }
 
 /// The subnet hyperparameters a validator and the epoch need, in the chain's units.
@@ -222,6 +233,11 @@ pub struct Hyperparams {
     pub stake_threshold: u64,
     /// `TaoWeight` (global): root TAO's weight in the stake, a proportion of u64::MAX.
     pub tao_weight: u64,
+    /// `SubnetEpochConsensus` (spec 475; Yuma before it): Yuma or Null consensus.
+    pub epoch_consensus: EpochConsensus,
+    /// `LiquidAlphaConsensusMode` (spec 475): which consensus liquid alpha reads (`None` where
+    /// the runtime has no such item: the current one).
+    pub liquid_alpha_consensus_mode: Option<ConsensusMode>,
 }
 
 impl Default for Hyperparams {
@@ -254,6 +270,8 @@ impl Default for Hyperparams {
             mechanism_emission_split: Vec::new(),
             stake_threshold: 0,
             tao_weight: 0,
+            epoch_consensus: EpochConsensus::Yuma,
+            liquid_alpha_consensus_mode: None,
         }
     }
 }
@@ -276,16 +294,50 @@ pub struct SubnetSummary {
     /// The block of its last epoch (`LastEpochBlock`, or `LastMechansimStepBlock` before
     /// dynamic tempo; 0 = none yet).
     pub last_epoch_block: u64,
+    /// `SubnetEpochConsensus` is Null (spec 475): no Yuma at all.
+    #[serde(default)]
+    pub null: bool,
 }
 
 impl SubnetSummary {
-    /// The Yuma version the subnet runs, as people name it.
+    /// The rule the subnet's epoch runs, as people name it: `Null`, `Yuma3` or `Yuma2`.
     pub fn yuma(&self) -> &'static str {
-        if self.yuma3 {
-            "Yuma3"
-        } else {
-            "Yuma2"
+        consensus_name(self.null, self.yuma3)
+    }
+}
+
+/// `Null`, `Yuma3` or `Yuma2`.
+fn consensus_name(null: bool, yuma3: bool) -> &'static str {
+    match (null, yuma3) {
+        (true, _) => "Null",
+        (false, true) => "Yuma3",
+        (false, false) => "Yuma2",
+    }
+}
+
+impl Hyperparams {
+    /// Liquid alpha as people read it: off, or on with the consensus its sigmoid reads (spec
+    /// 475's `LiquidAlphaConsensusMode`; `Auto` reads the previous epoch's when
+    /// `BondsPenalty` is 65535). It acts under Yuma3 only.
+    pub fn liquid_alpha_text(&self) -> alloc::string::String {
+        use alloc::string::ToString;
+        if !self.liquid_alpha_enabled {
+            return "liquid alpha off".to_string();
         }
+        let reads = match self.liquid_alpha_consensus_mode {
+            None | Some(ConsensusMode::Current) => "this epoch's consensus",
+            Some(ConsensusMode::Previous) => "the previous epoch's consensus",
+            Some(ConsensusMode::Auto) if self.bonds_penalty == u16::MAX => {
+                "the previous epoch's consensus (auto: bonds penalty 65535)"
+            }
+            Some(ConsensusMode::Auto) => "this epoch's consensus (auto: bonds penalty below 65535)",
+        };
+        let inert = if self.yuma3 {
+            ""
+        } else {
+            "; inert under Yuma2"
+        };
+        alloc::format!("liquid alpha on, reading {reads}{inert}")
     }
 }
 
@@ -316,6 +368,9 @@ pub struct Metagraph {
     /// PendingValidatorEmission + PendingRootAlphaDivs`.
     #[serde(default)]
     pub pending_emission: u64,
+    /// The same, pool by pool (the miners', the validators', root's).
+    #[serde(default)]
+    pub pending_budgets: crate::yuma::EmissionBudgets,
 }
 
 impl Metagraph {
@@ -412,6 +467,24 @@ impl Metagraph {
             .map(|n| n.uid)
     }
 
+    /// True when the subnet runs Null consensus (spec 475's `SubnetEpochConsensus`).
+    pub fn is_null(&self) -> bool {
+        self.runtime().is_some_and(Runtime::is_475)
+            && self.hyperparams.epoch_consensus == EpochConsensus::Null
+    }
+
+    /// On a Null subnet, whether `uid` may set, commit or reveal weights: only the sole
+    /// validator-permit holder may (spec 475's `ensure_min_stake`; anyone else, the owner's
+    /// self-weight included, is refused with `NeuronNoValidatorPermit`; SDK 11.3's `_preflight`
+    /// checks the same before signing). Always true on a Yuma subnet (its own checks apply).
+    pub fn may_set_weights(&self, uid: u16) -> bool {
+        !self.is_null()
+            || self
+                .neurons
+                .get(usize::from(uid))
+                .is_some_and(|n| n.validator_permit)
+    }
+
     /// The epoch rules of this metagraph's runtime (`None` below spec 385, whose rules are
     /// not implemented).
     pub fn runtime(&self) -> Option<Runtime> {
@@ -456,6 +529,9 @@ impl Metagraph {
                 weights: stored.map(|m| m.weights.clone()).unwrap_or_default(),
                 bonds: stored.map(|m| m.bonds.clone()).unwrap_or_default(),
                 commit_block: Vec::new(),
+                consensus_by_mechanism: stored
+                    .map(|m| m.consensus_by_mechanism.clone())
+                    .unwrap_or_default(),
             };
             if mecid == usize::from(self.mecid) {
                 m.last_update = self.neurons.iter().map(|x| x.last_update).collect();
@@ -483,6 +559,7 @@ impl Metagraph {
             block_at_registration: col(|x| x.block_at_registration),
             mechanisms,
             rao_emission,
+            emission_budgets: None,
             params: EpochHyperparams {
                 tempo: h.tempo,
                 activity_cutoff: u16::try_from(h.activity_cutoff).unwrap_or(u16::MAX),
@@ -503,6 +580,11 @@ impl Metagraph {
                 mechanism_count: h.mechanism_count.max(1),
                 mechanism_emission_split: (!h.mechanism_emission_split.is_empty())
                     .then(|| h.mechanism_emission_split.clone()),
+                epoch_consensus: h.epoch_consensus,
+                liquid_alpha_consensus_mode: h
+                    .liquid_alpha_consensus_mode
+                    .unwrap_or(ConsensusMode::Current),
+                last_yuma_step_block: self.schedule.last_yuma_step_block,
             },
         })
     }

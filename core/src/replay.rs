@@ -7,6 +7,10 @@
 //! Equal zeros prove nothing: a value that is zero on both sides is counted apart
 //! (`zero_uids`), never as a match, and a replay whose core consensus, incentive and dividends
 //! are all zero reports `nothing_to_compare` instead of a match.
+//!
+//! A Null subnet (spec 475) is replayed with the Null rules (the input's `epoch_consensus`):
+//! its consensus and trust are zero on both sides, its bonds stay as stored, and the budgets it
+//! paid from are found from the stored emissions ([`null_budgets`]).
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -14,7 +18,10 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::metagraph::{Metagraph, Neuron};
-use crate::yuma::{epoch_with_mechanisms, EpochError, SubnetEpochInput, SubnetEpochOutput};
+use crate::yuma::{
+    epoch_with_mechanisms, EmissionBudgets, EpochConsensus, EpochError, SubnetEpochInput,
+    SubnetEpochOutput,
+};
 
 /// What the chain stored for one mechanism at the epoch block (None: not read, not compared).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -106,6 +113,12 @@ pub struct Replay {
     /// [`distributed_emission`]); false when it was given, or none was found.
     #[serde(default)]
     pub rao_emission_found: bool,
+    /// The epoch's consensus rule (spec 475: Yuma or Null).
+    #[serde(default)]
+    pub epoch_consensus: EpochConsensus,
+    /// On a Null subnet, the budgets the miners and validators were paid from, when found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub null_budgets: Option<EmissionBudgets>,
 }
 
 impl Replay {
@@ -268,10 +281,97 @@ pub fn replay(
         not_compared,
         chain_all_zero,
         nothing_to_compare,
-        rao_emission: input.rao_emission,
+        rao_emission: input.total_emission(),
         rao_emission_found: false,
+        epoch_consensus: if crate::yuma::is_null(input) {
+            EpochConsensus::Null
+        } else {
+            EpochConsensus::Yuma
+        },
+        null_budgets: None,
         ours,
     })
+}
+
+/// The budgets a one-mechanism Null epoch paid from, found from what it stored: its `Emission`
+/// per uid is the miners' budget `M` apportioned by the winner's weights plus the validators'
+/// `T − M` apportioned by stake (`T` the stored total). The uids paid from one pool only (no
+/// stake and some incentive, or stake and no incentive) are paid monotonically in `M`, so `M`
+/// is bisected on them and checked against every stored value. `None` when no `M` reproduces
+/// them, when the subnet has more than one mechanism (its pools are split per mechanism, and
+/// validators' and root's apart), or when every uid is paid from both pools.
+pub fn null_budgets(
+    input: &SubnetEpochInput,
+    stored_emission: &[u64],
+) -> Result<Option<EmissionBudgets>, EpochError> {
+    if input.params.mechanism_count.max(1) != 1 {
+        return Ok(None);
+    }
+    let total = stored_emission
+        .iter()
+        .fold(0u64, |s, &e| s.saturating_add(e));
+    let run = |mining: u64| -> Result<Vec<u64>, EpochError> {
+        let mut at = input.clone();
+        at.rao_emission = 0;
+        at.emission_budgets = Some(EmissionBudgets {
+            server: mining,
+            validator: total - mining,
+            root: 0,
+        });
+        Ok(epoch_with_mechanisms(&at)?.emission)
+    };
+    // Which uids one pool alone pays: from a run with both budgets non-zero.
+    let probe = epoch_with_mechanisms(&SubnetEpochInput {
+        rao_emission: 0,
+        emission_budgets: Some(EmissionBudgets {
+            server: 1 << 40,
+            validator: 1 << 40,
+            root: 0,
+        }),
+        ..input.clone()
+    })?;
+    let m = &probe.mechanisms[0];
+    let pure_miners: Vec<usize> = (0..usize::from(input.n))
+        .filter(|&i| m.server_emission[i] > 0 && m.validator_emission[i] == 0)
+        .collect();
+    let pure_validators: Vec<usize> = (0..usize::from(input.n))
+        .filter(|&i| m.server_emission[i] == 0 && m.validator_emission[i] > 0)
+        .collect();
+    let (uids, rising) = if !pure_miners.is_empty() {
+        (pure_miners, true)
+    } else if !pure_validators.is_empty() {
+        (pure_validators, false)
+    } else {
+        return Ok(None);
+    };
+    let sum_of = |v: &[u64]| uids.iter().fold(0u64, |s, &i| s.saturating_add(v[i]));
+    let target = sum_of(stored_emission);
+    // The smallest M whose pool-alone sum reaches the stored one (falling: the largest M
+    // whose sum is still at least it), then a few either side.
+    let (mut lo, mut hi) = (0u64, total);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let below = if rising {
+            sum_of(&run(mid)?) < target
+        } else {
+            sum_of(&run(mid)?) > target
+        };
+        if below {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for mining in lo.saturating_sub(2)..=lo.saturating_add(2).min(total) {
+        if run(mining)? == stored_emission {
+            return Ok(Some(EmissionBudgets {
+                server: mining,
+                validator: total - mining,
+                root: 0,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// What the chain stored in `after` (the metagraph read at the epoch block), every
@@ -341,9 +441,20 @@ pub fn replay_epoch(
     let stored = stored_epoch(after, before.n());
     let mut input = before.epoch_input(epoch_block, 0)?;
     let emission = stored.emission.clone().unwrap_or_default();
+    let stored_sum = emission.iter().fold(0u64, |s, &e| s.saturating_add(e));
+    if crate::yuma::is_null(&input) {
+        let found = null_budgets(&input, &emission)?;
+        match found {
+            Some(budgets) => input.emission_budgets = Some(budgets),
+            None => input.rao_emission = stored_sum,
+        }
+        let mut r = replay(epoch_block, &input, &stored)?;
+        r.rao_emission_found = found.is_some();
+        r.null_budgets = found;
+        return Ok(r);
+    }
     let found = distributed_emission(&input, &emission, before.pending_emission)?;
-    input.rao_emission =
-        found.unwrap_or_else(|| emission.iter().fold(0u64, |s, &e| s.saturating_add(e)));
+    input.rao_emission = found.unwrap_or(stored_sum);
     let mut r = replay(epoch_block, &input, &stored)?;
     r.rao_emission = input.rao_emission;
     r.rao_emission_found = found.is_some();
@@ -369,6 +480,7 @@ mod tests {
             weights,
             bonds: alloc::vec![],
             commit_block: alloc::vec![],
+            consensus_by_mechanism: alloc::vec![],
         };
         let mut mech1 = mech.clone();
         mech1.weights[0] = alloc::vec![(3, 65535)];
@@ -385,6 +497,7 @@ mod tests {
             block_at_registration: alloc::vec![0; 4],
             mechanisms: alloc::vec![mech, mech1],
             rao_emission: 1_000_000,
+            emission_budgets: None,
             params: EpochHyperparams {
                 tempo: 100,
                 mechanism_count: 2,
@@ -410,6 +523,37 @@ mod tests {
                     bonds: Some(m.bonds.clone()),
                 })
                 .collect(),
+        }
+    }
+
+    /// The budgets of a Null epoch come back from what it stored: for budgets chosen here,
+    /// the epoch's stored emission leads [`null_budgets`] to the same budgets (miners' and
+    /// validators'; a one-mechanism epoch cannot tell root's pool from the validators').
+    #[test]
+    fn null_budgets_are_found_from_the_stored_emission() {
+        let mut null = input();
+        null.runtime = Runtime::Spec475;
+        null.params.mechanism_count = 1;
+        null.mechanisms.truncate(1);
+        null.params.epoch_consensus = EpochConsensus::Null;
+        for (server, validator) in [(500_000, 500_000), (123_457, 9_876_543), (7, 0), (0, 999)] {
+            null.rao_emission = 0;
+            null.emission_budgets = Some(EmissionBudgets {
+                server,
+                validator,
+                root: 0,
+            });
+            let stored = epoch_with_mechanisms(&null).unwrap().emission;
+            let found = null_budgets(&null, &stored).unwrap();
+            assert_eq!(
+                found,
+                Some(EmissionBudgets {
+                    server,
+                    validator,
+                    root: 0
+                }),
+                "server {server}, validator {validator}"
+            );
         }
     }
 
@@ -489,6 +633,7 @@ mod tests {
             bonds: alloc::vec![Vec::new(); 4],
             incentive: alloc::vec![0; 4],
             commits: Vec::new(),
+            consensus_by_mechanism: Vec::new(),
         };
         let mechanisms = alloc::vec![
             mechanism(

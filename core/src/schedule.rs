@@ -5,7 +5,9 @@
 //! Two generations of rules: runtimes with dynamic tempo (spec ≥ 423) count epochs in
 //! `SubnetEpochIndex` and fire them at `LastEpochBlock + tempo` (or at an owner-triggered or
 //! deferred `PendingEpochAt`); before them (spec 385) an epoch was a window of `tempo + 1`
-//! blocks shifted by the netuid.
+//! blocks shifted by the netuid. Within dynamic tempo the safety net changed at spec 475: an
+//! epoch fires regardless once `BlocksSinceLastStep` exceeds `MAX_TEMPO` (425), or `tempo`
+//! with the counter capped at `tempo + 1` (475, `drain_pending` at coldint/subtensor@02214123).
 //!
 //! How the chain reveals (subtensor `coinbase/reveal_commits.rs`): in every block, before the
 //! coinbase, it takes the commits keyed `current_epoch − RevealPeriodEpochs` and decrypts each
@@ -57,6 +59,10 @@ pub struct ScheduleState {
     pub tempo: u16,
     /// `BlocksSinceLastStep`.
     pub blocks_since_last_step: u64,
+    /// Spec 475's safety net: `BlocksSinceLastStep` is capped at `tempo + 1`, and an epoch
+    /// fires regardless once it exceeds `tempo` (before: once it exceeds [`MAX_TEMPO`]).
+    #[serde(default)]
+    pub tempo_safety_net: bool,
 }
 
 impl ScheduleState {
@@ -68,12 +74,24 @@ impl ScheduleState {
             epoch_index: schedule.epoch_index,
             tempo: hyperparams.tempo,
             blocks_since_last_step: schedule.blocks_since_last_step,
+            tempo_safety_net: schedule.tempo_safety_net,
+        }
+    }
+
+    /// `BlocksSinceLastStep` above which an epoch fires regardless: `tempo` (spec 475) or
+    /// [`MAX_TEMPO`].
+    fn safety_net(&self) -> u64 {
+        if self.tempo_safety_net {
+            u64::from(self.tempo)
+        } else {
+            MAX_TEMPO
         }
     }
 
     /// True when the subnet's epoch fires in `block` (subtensor `should_run_epoch`): never at
-    /// tempo 0; at or after a pending (owner-triggered or deferred) epoch; after
-    /// [`MAX_TEMPO`] blocks without one; else once `tempo` blocks have passed since the last.
+    /// tempo 0; at or after a pending (owner-triggered or deferred) epoch; when
+    /// `BlocksSinceLastStep` (as counted in this block) is above the safety net; else once
+    /// `tempo` blocks have passed since the last.
     pub fn should_run_epoch(&self, block: u64) -> bool {
         if self.tempo == 0 {
             return false;
@@ -81,7 +99,7 @@ impl ScheduleState {
         if self.pending_epoch_at > 0 && block >= self.pending_epoch_at {
             return true;
         }
-        if self.blocks_since_last_step > MAX_TEMPO {
+        if self.blocks_since_last_step > self.safety_net() {
             return true;
         }
         block.saturating_sub(self.last_epoch_block) >= u64::from(self.tempo)
@@ -96,19 +114,52 @@ impl ScheduleState {
     }
 
     /// This state after `block`'s coinbase (subtensor `drain_pending`, one subnet): the
-    /// blocks-since counter moves, and a due epoch fires. Deferral by `MaxEpochsPerBlock`
-    /// (other subnets firing in the same block) is not modelled: it delays an epoch by a block.
+    /// blocks-since counter moves, and a due epoch fires. (Deferral by `MaxEpochsPerBlock`,
+    /// when other subnets fire in the same block, delays an epoch by a block: see
+    /// [`ScheduleState::after_block_where`].)
     pub fn after_block(&self, block: u64) -> Self {
+        self.after_block_where(block, DueEpoch::Runs)
+    }
+
+    /// [`ScheduleState::after_block`], where an epoch due in `block` meets `due`.
+    pub fn after_block_where(&self, block: u64, due: DueEpoch) -> Self {
         let mut next = *self;
         next.blocks_since_last_step = next.blocks_since_last_step.saturating_add(1);
+        if next.tempo_safety_net {
+            // Spec 475: the counter stops at tempo + 1.
+            next.blocks_since_last_step = next
+                .blocks_since_last_step
+                .min(u64::from(next.tempo).saturating_add(1));
+        }
         if next.should_run_epoch(block) {
+            if due == DueEpoch::Deferred {
+                next.pending_epoch_at = block.saturating_add(1);
+                return next;
+            }
+            if due == DueEpoch::Runs {
+                next.blocks_since_last_step = 0;
+            }
+            // The slot is consumed, run or skipped.
             next.last_epoch_block = block;
             next.pending_epoch_at = 0;
             next.epoch_index = next.epoch_index.saturating_add(1);
-            next.blocks_since_last_step = 0;
         }
         next
     }
+}
+
+/// What becomes of an epoch due in a block (subtensor `drain_pending`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueEpoch {
+    /// It runs: the counter is reset and the slot consumed.
+    Runs,
+    /// `MaxEpochsPerBlock` epochs already ran in the block (spec 475: one, when a Null subnet is
+    /// due): `PendingEpochAt` moves to the next block, nothing else.
+    Deferred,
+    /// The subnet's epoch input is inconsistent (`EpochSkipped`): the slot is consumed
+    /// (`LastEpochBlock`, `PendingEpochAt`, `SubnetEpochIndex`) but the counter is not reset.
+    Skipped,
 }
 
 /// When the chain will reveal a commit made now.
@@ -368,7 +419,77 @@ mod tests {
             epoch_index: idx,
             tempo,
             blocks_since_last_step: since,
+            tempo_safety_net: false,
         }
+    }
+
+    fn state_475(last: u64, pending: u64, tempo: u16, since: u64) -> ScheduleState {
+        ScheduleState {
+            tempo_safety_net: true,
+            ..state(last, pending, 0, tempo, since)
+        }
+    }
+
+    // The schedule tests of spec 475 (coldint/subtensor@1822efea
+    // pallets/subtensor/src/tests/coinbase.rs, identical to RaoFoundation/subtensor@4118ecc3
+    // pallets/subtensor/src/tests/coinbase/drain_pending_epoch.rs), ported: `drain_pending(&[netuid],
+    // block)` is `after_block_where(block, …)` of the subnet's state, `should_run_epoch` the same.
+
+    /// `test_coinbase_drain_pending_increments_blockssincelaststep`: a dynamic network (tempo
+    /// 360 in the mock, registered at block 1), drained at block 1: the counter goes up by one.
+    #[test]
+    fn runtime_475_drain_pending_increments_blockssincelaststep() {
+        let before = state_475(1, 0, 360, 0);
+        let after = before.after_block(1);
+        assert!(after.blocks_since_last_step > before.blocks_since_last_step);
+        assert_eq!(
+            after.blocks_since_last_step,
+            before.blocks_since_last_step + 1
+        );
+    }
+
+    /// `test_coinbase_drain_pending_caps_blockssincelaststep_when_epoch_is_deferred`: tempo 1,
+    /// `PendingEpochAt = 1`, `MaxEpochsPerBlock = 0` (every due epoch deferred), blocks 1..=10:
+    /// the counter stops at tempo + 1 and the epoch is still due at block 11.
+    #[test]
+    fn runtime_475_caps_blockssincelaststep_when_epoch_is_deferred() {
+        let mut s = state_475(0, 1, 1, 0);
+        for block in 1..=10 {
+            s = s.after_block_where(block, DueEpoch::Deferred);
+        }
+        assert_eq!(s.blocks_since_last_step, 1 + 1);
+        assert!(s.should_run_epoch(11));
+    }
+
+    /// `test_coinbase_drain_pending_caps_blockssincelaststep_for_inconsistent_epoch`: tempo 1,
+    /// `PendingEpochAt = 1`, an inconsistent subnet (every due epoch skipped), blocks 1..=10:
+    /// the counter stops at tempo + 1 and the epoch is still due at block 11.
+    #[test]
+    fn runtime_475_caps_blockssincelaststep_for_inconsistent_epoch() {
+        let mut s = state_475(0, 1, 1, 0);
+        for block in 1..=10 {
+            s = s.after_block_where(block, DueEpoch::Skipped);
+        }
+        assert_eq!(s.blocks_since_last_step, 1 + 1);
+        assert!(s.should_run_epoch(11));
+    }
+
+    /// `test_should_run_epoch_uses_subnet_tempo_for_step_age_safety_net`: tempo 1,
+    /// `LastEpochBlock = 100`, `BlocksSinceLastStep = tempo + 1`: due at block 2 (block − last
+    /// saturates to 0, but the counter is above tempo). Spec 425's net (`> MAX_TEMPO`) is not.
+    #[test]
+    fn runtime_475_safety_net_uses_the_subnet_tempo() {
+        assert!(state_475(100, 0, 1, 1 + 1).should_run_epoch(2));
+        assert!(!state(100, 0, 0, 1, 1 + 1).should_run_epoch(2));
+    }
+
+    /// `test_coinbase_drain_pending_resets_blockssincelaststep`: tempo 100, `LastEpochBlock =
+    /// 0`, block 102, `BlocksSinceLastStep = 12345678`: the epoch runs and the counter is 0.
+    #[test]
+    fn runtime_475_drain_pending_resets_blockssincelaststep() {
+        let s = state_475(0, 0, 100, 12_345_678);
+        assert!(s.should_run_epoch(102));
+        assert_eq!(s.after_block(102).blocks_since_last_step, 0);
     }
 
     fn first_reveal(s: ScheduleState, head: u64, rp: u64) -> u64 {

@@ -14,9 +14,26 @@
 //! exactly those integers as `alpha_stake` and `tao_stake`. So the u64 values of the runtime
 //! API reproduce the epoch's I64F64 stake bit for bit; its `total_stake` field does not (it is
 //! the I64F64 total truncated to rao).
+//!
+//! Spec 475 suspends child links ([`links_in_force`]): a parent whose total stake fell below
+//! `StakeThreshold` is listed in `ChildkeyThresholdSuspended`, and its links then move no
+//! stake (its children inherit nothing from it, it keeps its own), except on the subnet whose
+//! owner hotkey it is. The arithmetic of [`inherited`] is unchanged.
 
 use alloc::vec::Vec;
 use substrate_fixed::types::{I64F64, U96F32};
+
+use crate::yuma::Runtime;
+
+/// Whether a parent's child links count on a subnet (`get_children` / `get_parents`, which
+/// skip the links of a parent for which `childkeys_suspended` holds; spec 475,
+/// staking/set_children.rs at coldint/subtensor@786d31bd): always before spec 475; at 475
+/// unless the parent is in `ChildkeyThresholdSuspended` and is not the subnet's
+/// `SubnetOwnerHotkey`. A hotkey's children are dropped when it is itself suspended, and its
+/// parents one by one by each parent's flag (its own flag does not matter there).
+pub fn links_in_force(runtime: Runtime, parent_suspended: bool, parent_owns_subnet: bool) -> bool {
+    !(runtime.is_475() && parent_suspended && !parent_owns_subnet)
+}
 
 /// `get_tao_weight`: the global `TaoWeight` as a fraction of `u64::MAX` (U96F32, truncated).
 pub fn tao_weight_fraction(tao_weight: u64) -> U96F32 {
@@ -143,6 +160,105 @@ mod tests {
         );
         // Proportions over the whole cannot take more than the hotkey holds.
         assert_eq!(inherited(10, &[u64::MAX, u64::MAX], &[]), 0);
+    }
+
+    /// The suspension rule of spec 475, from the runtime's own tests
+    /// (coldint/subtensor@02214123 pallets/subtensor/src/tests/children.rs): the maps are built
+    /// directly and the links in force and the inherited stakes asserted as the tests assert
+    /// them through `get_children`, `get_parents` and `get_inherited_for_hotkey_on_subnet`.
+    #[test]
+    fn runtime_475_suspended_parents_pass_no_stake_except_on_their_own_subnet() {
+        const TAO: u64 = 1_000_000_000;
+        // test_live_children_suspended_when_parent_falls_below_threshold: ChildKeys[parent] =
+        // [(MAX, child)], ParentKeys[child] = [(MAX, parent)].
+        let (parent_own, child_own) = (1_200 * TAO, 7 * TAO);
+        let view = |rt: Runtime, suspended: bool, owner: bool| {
+            let in_force = links_in_force(rt, suspended, owner);
+            let children: &[u64] = if in_force { &[u64::MAX] } else { &[] };
+            let parents: &[(u64, u64)] = if in_force {
+                &[(u64::MAX, parent_own)]
+            } else {
+                &[]
+            };
+            (
+                inherited(parent_own, children, &[]),
+                inherited(child_own, &[], parents),
+            )
+        };
+        // While the parent qualifies, the child inherits (> 0) and the parent lends it all.
+        let (parent, child) = view(Runtime::Spec475, false, false);
+        assert!(child > 0, "child inherits while the parent qualifies");
+        assert_eq!((parent, child), (0, child_own + parent_own));
+        // Suspended: get_children(parent) = [] and get_parents(child) = [], so each keeps
+        // exactly its own stake ("inherited == own" for both).
+        assert_eq!(view(Runtime::Spec475, true, false), (parent_own, child_own));
+        // The subnet owner hotkey keeps its children on its own subnet while suspended.
+        assert_eq!(
+            view(Runtime::Spec475, true, true),
+            (0, child_own + parent_own)
+        );
+        // test_childkey_suspension_covers_all_subnets_except_owned: one flag hides the links on
+        // every subnet the parent does not own, and only there.
+        for owns in [false, true] {
+            assert_eq!(links_in_force(Runtime::Spec475, true, owns), owns);
+        }
+        // Before spec 475 the flag does not exist: every link counts.
+        for rt in [Runtime::Spec385, Runtime::Spec397, Runtime::Spec425] {
+            assert!(links_in_force(rt, true, false));
+            assert_eq!(view(rt, true, false), (0, child_own + parent_own));
+        }
+    }
+
+    /// test_childkey_suspension_leaves_other_parents_untouched (same file): three "uppers"
+    /// each parent both `parent` and `child` with u64::MAX / 2, and `parent` parents `child`
+    /// with u64::MAX. Suspending `parent` hides only its own edge: `get_children(parent)` is
+    /// empty, `child` keeps its three other parents, the uppers' children are unchanged, and
+    /// `parent` still has its three parents (a suspended hotkey still receives).
+    #[test]
+    fn runtime_475_a_suspended_parent_leaves_the_other_parents() {
+        let rt = Runtime::Spec475;
+        let (parent, child) = (2_000u32, 2_002u32);
+        let uppers = [3_001u32, 3_002, 3_003];
+        // ChildKeys as stored: (parent hotkey, proportion, child hotkey).
+        let mut links: Vec<(u32, u64, u32)> = Vec::new();
+        for &u in &uppers {
+            links.push((u, u64::MAX / 2, parent));
+            links.push((u, u64::MAX / 2, child));
+        }
+        links.push((parent, u64::MAX, child));
+        let suspended = |hk: u32| hk == parent;
+        let children_of = |hk: u32, s: &dyn Fn(u32) -> bool| -> Vec<(u64, u32)> {
+            if !links_in_force(rt, s(hk), false) {
+                return Vec::new();
+            }
+            links
+                .iter()
+                .filter(|l| l.0 == hk)
+                .map(|l| (l.1, l.2))
+                .collect()
+        };
+        let parents_of = |hk: u32, s: &dyn Fn(u32) -> bool| -> Vec<(u64, u32)> {
+            links
+                .iter()
+                .filter(|l| l.2 == hk && links_in_force(rt, s(l.0), false))
+                .map(|l| (l.1, l.0))
+                .collect()
+        };
+        let none = |_: u32| false;
+        assert_eq!(parents_of(parent, &none).len(), 3);
+        assert_eq!(parents_of(child, &none).len(), 4);
+        assert!(children_of(parent, &suspended).is_empty());
+        let child_parents = parents_of(child, &suspended);
+        assert_eq!(child_parents.len(), 3);
+        assert!(child_parents.iter().all(|&(_, who)| who != parent));
+        for &u in &uppers {
+            assert_eq!(
+                children_of(u, &suspended),
+                [(u64::MAX / 2, parent), (u64::MAX / 2, child)],
+                "other parents' edges are unaffected"
+            );
+        }
+        assert_eq!(parents_of(parent, &suspended).len(), 3);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 use arbitrary::Arbitrary;
 use bt_core::yuma::{
     epoch_detailed, epoch_mechanism, epoch_with_mechanisms, epoch_with_mechanisms_traced,
-    validator_row_view, EpochHyperparams, MechanismInput, Runtime, SubnetEpochInput,
+    validator_row_view, ConsensusMode, EmissionBudgets, EpochConsensus, EpochHyperparams,
+    MechanismInput, Runtime, SubnetEpochInput,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -17,6 +18,7 @@ struct Mechanism {
     weights: Vec<Vec<(u16, u16)>>,
     bonds: Vec<Vec<(u16, u16)>>,
     commit_block: Vec<Option<u64>>,
+    consensus_by_mechanism: Vec<u16>,
 }
 
 #[derive(Debug, Arbitrary)]
@@ -37,14 +39,20 @@ struct Case {
     params2: (u16, u16, i16, bool, bool, u64, u8),
     split: Option<Vec<u16>>,
     consistent: bool,
+    /// Spec 475: Null, the liquid-alpha consensus mode, LastYumaStepBlock, the budgets.
+    v475: (bool, u8, Option<u64>, Option<(u64, u64, u64)>),
 }
 
 fuzz_target!(|case: Case| {
     let p = case.params;
     let q = case.params2;
     let mut input = SubnetEpochInput {
-        runtime: [Runtime::Spec385, Runtime::Spec397, Runtime::Spec425]
-            [usize::from(case.runtime % 3)],
+        runtime: [
+            Runtime::Spec385,
+            Runtime::Spec397,
+            Runtime::Spec425,
+            Runtime::Spec475,
+        ][usize::from(case.runtime % 4)],
         current_block: case.current_block,
         n: case.n,
         alpha_stake: case.alpha_stake,
@@ -62,9 +70,15 @@ fuzz_target!(|case: Case| {
                 weights: m.weights,
                 bonds: m.bonds,
                 commit_block: m.commit_block,
+                consensus_by_mechanism: m.consensus_by_mechanism,
             })
             .collect(),
         rao_emission: case.rao_emission,
+        emission_budgets: case.v475.3.map(|(server, validator, root)| EmissionBudgets {
+            server,
+            validator,
+            root,
+        }),
         params: EpochHyperparams {
             tempo: p.0,
             activity_cutoff: p.1,
@@ -82,6 +96,13 @@ fuzz_target!(|case: Case| {
             last_mechanism_step_block: q.5,
             mechanism_count: q.6 % 4,
             mechanism_emission_split: case.split,
+            epoch_consensus: if case.v475.0 {
+                EpochConsensus::Null
+            } else {
+                EpochConsensus::Yuma
+            },
+            liquid_alpha_consensus_mode: ConsensusMode::ALL[usize::from(case.v475.1 % 3)],
+            last_yuma_step_block: case.v475.2,
         },
     };
     if case.consistent {

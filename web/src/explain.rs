@@ -1,10 +1,12 @@
 //! The detail panel's explanations as text: why a miner earns its incentive and why a
 //! validator earns its dividends, line by line, from the core's
 //! [`bt_core::yuma::MinerExplanation`] and [`bt_core::yuma::DividendExplanation`] (the same
-//! epoch the what-if runs). No number is computed here.
+//! epoch the what-if runs); on a Null subnet (spec 475) from
+//! [`bt_core::yuma::NullExplanation`]: the winner's row and the stake share. No number is
+//! computed here.
 
 use bt_core::units::fraction_text;
-use bt_core::yuma::{DividendExplanation, MinerExplanation};
+use bt_core::yuma::{DividendExplanation, MinerExplanation, NullExplanation};
 
 use crate::validator_row::{decimal, mask_text};
 
@@ -97,6 +99,52 @@ pub fn dividend_summary(d: &DividendExplanation) -> String {
     )
 }
 
+/// Why a uid earns its incentive on a Null subnet: the winner's raw weight on it over the
+/// winner's counted total, or the equal-share fallback.
+pub fn null_incentive_summary(e: &NullExplanation) -> String {
+    let winner = e
+        .winner
+        .map_or_else(|| "nobody".to_string(), |w| format!("uid {w}"));
+    let from = if e.equal_shares {
+        format!(
+            "the permit holder ({winner}) counted no weight, so every uid gets one equal share ({} of {})",
+            decimal(e.share),
+            decimal(e.share_total)
+        )
+    } else if let Some(reason) = e.masked {
+        format!(
+            "the permit holder ({winner}) stored {} for it, dropped ({}): share 0 of {}",
+            e.stored,
+            mask_text(Some(reason)),
+            decimal(e.share_total)
+        )
+    } else {
+        format!(
+            "the permit holder ({winner}, the largest stake) gave it {} of its {} counted",
+            decimal(e.share),
+            decimal(e.share_total)
+        )
+    };
+    format!(
+        "Null consensus: {from}; incentive = {} (u16 {}: {}). No consensus, clipping or other validator counts.",
+        decimal(e.incentive),
+        e.incentive_u16,
+        fraction_text(e.incentive_u16)
+    )
+}
+
+/// Why a uid earns its dividend on a Null subnet: its stake over all stake.
+pub fn null_dividend_summary(e: &NullExplanation) -> String {
+    format!(
+        "Null consensus: dividend = stake / all stake = {} / {} = {} (u16 {}: {}), with no permit, activity or threshold filter.",
+        decimal(e.stake),
+        decimal(e.stake_total),
+        decimal(e.dividend),
+        e.dividend_u16,
+        fraction_text(e.dividend_u16)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +207,55 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// On the Null fixture (the state of the runtime's test
+    /// `null_consensus_winner_incentives_and_stake_dividends_ignore_activity`): the incentive
+    /// is the winner's row 3:1, the dividends the stake 3:1, and the texts say so. The u16 are
+    /// the runtime's reporting of those shares: ⌊0.75 × 65535⌋ = 49151, ⌊0.25 × 65535⌋ = 16383.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn null_explanations_show_the_winners_row_and_the_stake_share() {
+        let mg = crate::rules::null_subnet();
+        let detail = now(&mg).unwrap();
+        assert!(detail.is_null());
+        let miner = detail.null(0, 2).unwrap();
+        assert_eq!(miner.winner, Some(0));
+        assert_eq!((miner.stored, miner.masked), (3, None));
+        assert_eq!((miner.share, miner.share_total), (3.0, 4.0));
+        assert_eq!(miner.incentive_u16, 49_151);
+        let text = null_incentive_summary(&miner);
+        assert!(
+            text.contains("uid 0") && text.contains("u16 49151"),
+            "{text}"
+        );
+        // uid 1's own row (all on uid 3) is not read: uid 3 gets the winner's 1 of 4.
+        assert_eq!(detail.null(0, 3).unwrap().incentive_u16, 16_383);
+        let validator = detail.null(0, 0).unwrap();
+        assert_eq!(validator.dividend_u16, 49_151);
+        assert_eq!(detail.null(0, 1).unwrap().dividend_u16, 16_383);
+        assert!(null_dividend_summary(&validator).contains("u16 49151"));
+        // The loser's row is marked as not read.
+        let rows = detail.validator_row(0, 1).unwrap();
+        assert!(rows
+            .entries
+            .iter()
+            .all(|e| e.masked == Some(bt_core::yuma::MaskReason::NotTheNullWinner)));
+        // The what-if reruns the Null rules: moving the winner's weight moves the incentive.
+        let scenario = bt_core::whatif::Scenario {
+            validator: 0,
+            weights: Some(vec![(2, 1), (3, 1)]),
+            stake: None,
+        };
+        let outcome = bt_core::whatif::compare(&mg, &detail, &scenario).unwrap();
+        assert_eq!(outcome.edited.incentive[2], 32_767);
+        // A non-winner's edit changes nothing.
+        let ignored = bt_core::whatif::Scenario {
+            validator: 1,
+            weights: Some(vec![(2, 65_535)]),
+            stake: None,
+        };
+        let outcome = bt_core::whatif::compare(&mg, &detail, &ignored).unwrap();
+        assert_eq!(outcome.edited.incentive[2], 49_151);
     }
 }

@@ -10,6 +10,7 @@
 //! - [`heatmap`]: W or B as a grid, its pixels, hit-testing and tooltips;
 //! - [`validator_row`]: one validator's row as the core's epoch saw it;
 //! - [`explain`]: why a miner earns its incentive, why a validator earns its dividends;
+//! - [`rules`]: the subnet's epoch rule (Null, Yuma3, Yuma2) and liquid alpha, for the header;
 //! - [`chart`]: a uid's history as small SVG line charts;
 //! - [`export`]: CSV and JSON downloads.
 //!
@@ -21,6 +22,7 @@ pub mod chart;
 pub mod explain;
 pub mod export;
 pub mod heatmap;
+pub mod rules;
 pub mod table;
 pub mod validator_row;
 

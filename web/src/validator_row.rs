@@ -16,6 +16,7 @@ pub fn mask_text(reason: Option<MaskReason>) -> &'static str {
         Some(MaskReason::SelfWeight) => "self-weight",
         Some(MaskReason::SetBeforeRegistration) => "set before the uid registered",
         Some(MaskReason::CommittedBeforeRegistration) => "committed before the uid registered",
+        Some(MaskReason::NotTheNullWinner) => "not read: Null reads the permit holder's row only",
     }
 }
 

@@ -37,7 +37,7 @@ pub fn subnet(n: usize, validators: usize, yuma3: bool, mechanisms: u8) -> Subne
             last_update: vec![999; n],
             weights: matrix(&mut rng),
             bonds: matrix(&mut rng),
-            commit_block: Vec::new(),
+            ..MechanismInput::default()
         })
         .collect();
     SubnetEpochInput {
@@ -61,6 +61,7 @@ pub fn subnet(n: usize, validators: usize, yuma3: bool, mechanisms: u8) -> Subne
         block_at_registration: vec![1; n],
         mechanisms: mechanism_inputs,
         rao_emission: 1_000_000_000,
+        emission_budgets: None,
         params: EpochHyperparams {
             max_allowed_validators: validators as u16,
             yuma3_enabled: yuma3,

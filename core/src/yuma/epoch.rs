@@ -1,8 +1,10 @@
-//! One mechanism's epoch (`epoch_mechanism`, the runtime's sparse production path), in one
-//! function whose sections are the runtime's, in its order (run_epoch.rs L566-1076 at spec
-//! 425). The three rule sets differ in three places, marked `Runtime::…`:
-//! the activity cutoff, the owner rules (stake threshold and permits) and the bond mask's
-//! `last_tempo`.
+//! One mechanism's Yuma epoch (`epoch_mechanism`, the runtime's sparse production path), in
+//! one function whose sections are the runtime's, in its order (run_epoch.rs L566-1076 at
+//! spec 425). The rule sets differ in a few places, marked `Runtime::…`: the activity cutoff,
+//! the owner rules (stake threshold and permits), the bond mask's `last_tempo` (spec 475:
+//! `bond_cutoff_block`) and which consensus liquid alpha reads (spec 475:
+//! `compute_consensus_for_liquid_alpha`). The steps a Null epoch shares (activity, stake,
+//! the weight masks) are functions here that [`super::null`] calls too.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -44,6 +46,17 @@ pub(crate) struct MechanismRun {
     /// Each uid's share of the mechanism's emission (the normalised combined emission): the
     /// emission for any amount follows from it ([`to_rao`]).
     pub combined_fraction: Vec<I32F32>,
+    /// A Null epoch's particulars (None for Yuma).
+    pub null: Option<NullRun>,
+}
+
+/// What a Null epoch decided (spec 475).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NullRun {
+    /// The sole permit holder (None: an empty subnet).
+    pub winner: Option<u16>,
+    /// The winner's row counted nothing: every uid got one equal incentive share.
+    pub equal_shares: bool,
 }
 
 /// `fraction × rao_emission` floored to rao for each entry, in the runtime's I96F32.
@@ -90,7 +103,9 @@ fn stored_bonds(
 }
 
 /// `compute_bonds_sparse` (Yuma3, run_epoch.rs L1340): per-bond sigmoid α when liquid alpha
-/// is on and some consensus is non-zero, else the fixed α of `compute_disabled_liquid_alpha`.
+/// is on and some entry of the consensus it reads (`consensus`: see
+/// [`consensus_for_liquid_alpha`]) is non-zero, else the fixed α of
+/// `compute_disabled_liquid_alpha`.
 pub(crate) fn yuma3_ema(
     weights_for_bonds: &[SparseRow],
     bonds: &[SparseRow],
@@ -146,50 +161,68 @@ pub(crate) fn yuma3_ema(
     }
 }
 
-/// Runs mechanism `mech` of the subnet with `rao_emission` to distribute. The input's shape
-/// has been checked by the caller.
-pub(crate) fn run_mechanism(
-    input: &SubnetEpochInput,
-    mech: usize,
-    rao_emission: u64,
-    tracer: &mut Tracer,
-) -> Result<MechanismRun, EpochError> {
-    let rt = input.runtime;
-    let p = &input.params;
-    let n = usize::from(input.n);
-    let m = input.mechanism(mech)?;
-    let current_block = input.current_block;
-    let owner_uid = input.owner_uid;
+/// `compute_consensus_for_liquid_alpha` (spec 475, run_epoch.rs at coldint/subtensor@02214123):
+/// the consensus the liquid-alpha sigmoid reads. Under `Previous`, or `Auto` with
+/// `BondsPenalty` at 65535, the mechanism's `ConsensusByMechanism` as the previous epoch stored
+/// it (u16 proportions to fixed point, zero-padded or cut to this epoch's length), unless none
+/// is stored; otherwise, and before spec 475, this epoch's.
+pub(crate) fn consensus_for_liquid_alpha(
+    runtime: super::Runtime,
+    p: &EpochHyperparams,
+    previous: &[u16],
+    current: &[I32F32],
+) -> Vec<I32F32> {
+    use super::ConsensusMode;
+    let use_previous = runtime.is_475()
+        && match p.liquid_alpha_consensus_mode {
+            ConsensusMode::Current => false,
+            ConsensusMode::Previous => true,
+            ConsensusMode::Auto => p.bonds_penalty == u16::MAX,
+        };
+    if !use_previous || previous.is_empty() {
+        return current.to_vec();
+    }
+    let mut selected: Vec<I32F32> = previous
+        .iter()
+        .map(|&c| math::u16_proportion_to_fixed(c))
+        .collect();
+    selected.resize(current.len(), ZERO);
+    selected
+}
 
-    // ======================
-    // == Active & updated ==
-    // ======================
-    let tempo = u64::from(p.tempo);
-    let activity_cutoff: u64 = if rt.dynamic_tempo() {
-        // Runtime::Spec425: get_activity_cutoff_blocks (utils/misc.rs L614)
+/// The activity cutoff in blocks: `get_activity_cutoff_blocks` (dynamic tempo:
+/// `max(1, ActivityCutoffFactorMilli × tempo / 1000)`) or `ActivityCutoff` (spec 385/397).
+pub(crate) fn activity_cutoff(input: &SubnetEpochInput) -> u64 {
+    let p = &input.params;
+    if input.runtime.dynamic_tempo() {
+        // utils/misc.rs L614 at 425
         u64::from(p.activity_cutoff_factor_milli)
-            .saturating_mul(tempo)
+            .saturating_mul(u64::from(p.tempo))
             .checked_div(1000)
             .unwrap_or(0)
             .max(1)
     } else {
-        // Runtime::Spec385/397: get_activity_cutoff
         u64::from(p.activity_cutoff)
-    };
-    let last_update = &m.last_update;
-    let inactive: Vec<bool> = last_update
-        .iter()
-        .map(|&updated| updated.saturating_add(activity_cutoff) < current_block)
-        .collect();
-    let active: Vec<bool> = inactive.iter().map(|&b| !b).collect();
-    let block_at_registration = &input.block_at_registration;
-    tracer.flags(1, "active", &active);
+    }
+}
 
-    // ===========
-    // == Stake ==
-    // ===========
+/// Per uid, inactive: its last update plus the cutoff is before the current block (a uid
+/// beyond the stored `LastUpdate` counts as updated at block 0).
+pub(crate) fn inactive(input: &SubnetEpochInput, last_update: &[u64]) -> Vec<bool> {
+    let cutoff = activity_cutoff(input);
+    last_update
+        .iter()
+        .map(|&updated| updated.saturating_add(cutoff) < input.current_block)
+        .collect()
+}
+
+/// `get_stake_weights_for_network`'s total stake, and that stake with the uids below
+/// `StakeThreshold` zeroed (the owner's kept where the rules exempt it), normalised and
+/// narrowed to I32F32: the epoch's `stake`.
+pub(crate) fn stake_terms(input: &SubnetEpochInput) -> (Vec<I64F64>, Vec<I32F32>) {
+    let rt = input.runtime;
     let total_stake = stake::stake_weights(&input.alpha_stake, &input.tao_stake, input.tao_weight);
-    let owner_exempt = |uid: usize| rt.owner_keeps_permit() && owner_uid == Some(uid as u16);
+    let owner_exempt = |uid: usize| rt.owner_keeps_permit() && input.owner_uid == Some(uid as u16);
     let mut filtered_stake: Vec<I64F64> = total_stake
         .iter()
         .enumerate()
@@ -202,7 +235,83 @@ pub(crate) fn run_mechanism(
         })
         .collect();
     math::inplace_normalize_64(&mut filtered_stake);
-    let stake: Vec<I32F32> = math::vec_fixed64_to_fixed32(&filtered_stake);
+    let stake = math::vec_fixed64_to_fixed32(&filtered_stake);
+    (total_stake, stake)
+}
+
+/// The masks every epoch applies to the weights it loaded: the diagonal (the owner's
+/// self-weight kept), entries to uids registered at or after the row's last update, and under
+/// commit-reveal entries to uids registered after the row's earliest live commit. Returns the
+/// commit blocks the last mask used (None: commit-reveal off).
+pub(crate) fn mask_weights(
+    input: &SubnetEpochInput,
+    m: &super::MechanismInput,
+    weights: Vec<SparseRow>,
+) -> (Vec<SparseRow>, Option<Vec<u64>>) {
+    let n = usize::from(input.n);
+    let block_at_registration = &input.block_at_registration;
+    let mut weights = math::mask_diag_sparse(&weights, input.owner_uid);
+    weights =
+        math::vec_mask_sparse_matrix(&weights, &m.last_update, block_at_registration, |u, r| {
+            u <= r
+        });
+    let commit_blocks = if input.params.commit_reveal_enabled {
+        let cb: Vec<u64> = (0..n)
+            .map(|i| m.commit_block.get(i).copied().flatten().unwrap_or(u64::MAX))
+            .collect();
+        weights = math::vec_mask_sparse_matrix(&weights, &cb, block_at_registration, |c, r| c < r);
+        Some(cb)
+    } else {
+        None
+    };
+    (weights, commit_blocks)
+}
+
+/// `bond_cutoff_block`: bonds to uids registered at or after it are dropped. Spec 475:
+/// `LastYumaStepBlock + 1` when stored, else `LastMechansimStepBlock + 1`, else
+/// `current_block − tempo`; spec 425: the same without `LastYumaStepBlock`; before dynamic tempo
+/// always `current_block − tempo`.
+pub(crate) fn bond_cutoff_block(input: &SubnetEpochInput) -> u64 {
+    let p = &input.params;
+    let rt = input.runtime;
+    if rt.is_475() {
+        if let Some(last_yuma) = p.last_yuma_step_block {
+            return last_yuma.saturating_add(1);
+        }
+    }
+    if rt.dynamic_tempo() && p.last_mechanism_step_block != 0 {
+        p.last_mechanism_step_block.saturating_add(1)
+    } else {
+        input.current_block.saturating_sub(u64::from(p.tempo))
+    }
+}
+
+/// Runs mechanism `mech` of the subnet with `rao_emission` to distribute. The input's shape
+/// has been checked by the caller.
+pub(crate) fn run_mechanism(
+    input: &SubnetEpochInput,
+    mech: usize,
+    rao_emission: u64,
+    tracer: &mut Tracer,
+) -> Result<MechanismRun, EpochError> {
+    let rt = input.runtime;
+    let p = &input.params;
+    let n = usize::from(input.n);
+    let m = input.mechanism(mech)?;
+    let owner_uid = input.owner_uid;
+
+    // ======================
+    // == Active & updated ==
+    // ======================
+    let inactive = inactive(input, &m.last_update);
+    let active: Vec<bool> = inactive.iter().map(|&b| !b).collect();
+    let block_at_registration = &input.block_at_registration;
+    tracer.flags(1, "active", &active);
+
+    // ===========
+    // == Stake ==
+    // ===========
+    let (_, stake) = stake_terms(input);
     tracer.vec(2, "stake (threshold-filtered, normalised)", &stake);
 
     // =======================
@@ -241,20 +350,8 @@ pub(crate) fn run_mechanism(
     // =============
     // == Weights ==
     // =============
-    let mut weights = stored_weights(&m.weights, n);
-    weights = math::mask_rows_sparse(&validator_forbids, &weights);
-    weights = math::mask_diag_sparse(&weights, owner_uid);
-    weights =
-        math::vec_mask_sparse_matrix(&weights, last_update, block_at_registration, |u, r| u <= r);
-    let commit_blocks = if p.commit_reveal_enabled {
-        let cb: Vec<u64> = (0..n)
-            .map(|i| m.commit_block.get(i).copied().flatten().unwrap_or(u64::MAX))
-            .collect();
-        weights = math::vec_mask_sparse_matrix(&weights, &cb, block_at_registration, |c, r| c < r);
-        Some(cb)
-    } else {
-        None
-    };
+    let weights = math::mask_rows_sparse(&validator_forbids, &stored_weights(&m.weights, n));
+    let (mut weights, commit_blocks) = mask_weights(input, m, weights);
     math::inplace_row_normalize_sparse(&mut weights);
     tracer.rows(5, "weights (masked, row-normalised): row sums", &weights);
 
@@ -296,12 +393,7 @@ pub(crate) fn run_mechanism(
         "weights for bonds W + β(W̄ − W): row sums",
         &weights_for_bonds,
     );
-    let last_tempo: u64 = if rt.dynamic_tempo() && p.last_mechanism_step_block != 0 {
-        // Runtime::Spec425: the previous successful epoch's block + 1
-        p.last_mechanism_step_block.saturating_add(1)
-    } else {
-        current_block.saturating_sub(tempo)
-    };
+    let last_tempo = bond_cutoff_block(input);
     let mask_recent = |b: &[SparseRow]| {
         math::scalar_vec_mask_sparse_matrix(b, last_tempo, block_at_registration, |t, r| t <= r)
     };
@@ -311,7 +403,9 @@ pub(crate) fn run_mechanism(
             math::fixed_to_fixed_u16_proportion(math::u16_to_fixed(b))
         });
         let bonds = mask_recent(&bonds);
-        let ema_bonds = yuma3_ema(&weights_for_bonds, &bonds, &consensus, p);
+        // Runtime::Spec475: the previous epoch's consensus where the mode says so.
+        let selected = consensus_for_liquid_alpha(rt, p, &m.consensus_by_mechanism, &consensus);
+        let ema_bonds = yuma3_ema(&weights_for_bonds, &bonds, &selected, p);
         tracer.rows(10, "Yuma3 EMA bonds: row sums", &ema_bonds);
         let mut ema_bonds_norm = ema_bonds.clone();
         math::inplace_col_normalize_sparse(&mut ema_bonds_norm, n);
@@ -448,5 +542,6 @@ pub(crate) fn run_mechanism(
         combined_fraction: (0..n)
             .map(|i| normalized_combined_emission.get(i).copied().unwrap_or(ZERO))
             .collect(),
+        null: None,
     })
 }

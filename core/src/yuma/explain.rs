@@ -109,6 +109,44 @@ pub struct DividendExplanation {
     pub dividend_u16: u16,
 }
 
+/// Why a uid earns what it earns on a Null subnet (spec 475) in one mechanism: there is no
+/// consensus, clipping or bond. Its incentive is the sole permit holder's raw weight on it over
+/// that holder's counted total (or one equal share per uid when the holder's row counts
+/// nothing), and its dividend is its stake over all stake.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NullExplanation {
+    /// The uid.
+    pub uid: u16,
+    /// The mechanism.
+    pub mechanism: u8,
+    /// The sole permit holder, the uid with the largest stake (None: an empty subnet).
+    pub winner: Option<u16>,
+    /// The raw u16 the winner stored for this uid (0 when none).
+    pub stored: u16,
+    /// Why the winner's entry for this uid was dropped (None: counted, or no entry).
+    pub masked: Option<MaskReason>,
+    /// The uid's incentive share: the counted raw weight, or 1 under equal shares.
+    pub share: f64,
+    /// Every uid's shares summed: the incentive divides by it.
+    pub share_total: f64,
+    /// The winner's row counted nothing (empty, stale or masked): every uid, validators
+    /// included, got one equal share.
+    pub equal_shares: bool,
+    /// `share / share_total`: the incentive.
+    pub incentive: f64,
+    /// The incentive as stored (u16).
+    pub incentive_u16: u16,
+    /// The uid's stake as the epoch weighs it (rao; unfiltered: no permit, activity or
+    /// threshold filter in a Null epoch).
+    pub stake: f64,
+    /// The stake of every uid with stake, summed.
+    pub stake_total: f64,
+    /// `stake / stake_total`: the dividend.
+    pub dividend: f64,
+    /// The dividend as stored (u16).
+    pub dividend_u16: u16,
+}
+
 /// One epoch of a subnet, every mechanism, with the values of each step kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EpochDetail {
@@ -144,6 +182,56 @@ impl EpochDetail {
     /// Yuma3 bonds and dividends.
     pub fn yuma3(&self) -> bool {
         self.input.params.yuma3_enabled
+    }
+
+    /// The epoch ran Null consensus (spec 475): [`EpochDetail::null`] explains it;
+    /// [`EpochDetail::miner`] and [`EpochDetail::dividends`] are Yuma's terms.
+    pub fn is_null(&self) -> bool {
+        super::is_null(&self.input)
+    }
+
+    /// Why `uid` earns its incentive and dividend on a Null subnet in mechanism `mechanism`.
+    pub fn null(&self, mechanism: u8, uid: u16) -> Result<NullExplanation, EpochError> {
+        let (run, out, m) = self.mechanism(mechanism, uid)?;
+        let null = run.null.unwrap_or(super::epoch::NullRun {
+            winner: None,
+            equal_shares: false,
+        });
+        let j = usize::from(uid);
+        let entry = null.winner.and_then(|w| {
+            stored_entries(&self.input, run, m, w)
+                .into_iter()
+                .rfind(|e| e.uid == uid)
+        });
+        let stakes = crate::stake::stake_weights(
+            &self.input.alpha_stake,
+            &self.input.tao_stake,
+            self.input.tao_weight,
+        );
+        let positive = |s: &substrate_fixed::types::I64F64| s.to_num::<f64>().max(0.0);
+        let stake = stakes.get(j).map_or(0.0, positive);
+        let stake_total: f64 = stakes.iter().map(positive).sum();
+        let share = run.ranks.get(j).copied().unwrap_or(ZERO);
+        Ok(NullExplanation {
+            uid,
+            mechanism,
+            winner: null.winner,
+            stored: entry.as_ref().map_or(0, |e| e.stored),
+            masked: entry.as_ref().and_then(|e| e.masked),
+            share: f(share),
+            share_total: run.ranks.iter().map(|&x| f(x)).sum(),
+            equal_shares: null.equal_shares,
+            incentive: f(run.incentive.get(j).copied().unwrap_or(ZERO)),
+            incentive_u16: out.incentive.get(j).copied().unwrap_or(0),
+            stake,
+            stake_total,
+            dividend: if stake_total > 0.0 {
+                stake / stake_total
+            } else {
+                0.0
+            },
+            dividend_u16: out.dividends.get(j).copied().unwrap_or(0),
+        })
     }
 
     fn mechanism(

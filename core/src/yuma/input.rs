@@ -22,36 +22,97 @@ pub enum Runtime {
     /// spec 397–422 (e7f05a051, 486037ba4): spec 385 plus the owner rules of subtensor
     /// 69627c0d5 (the owner uid passes the stake threshold and always holds a permit).
     Spec397,
-    /// spec 423 onwards, verified at 425 (14bc6f9f9, 2026-06-30) and identical at 423
+    /// spec 423–474, verified at 425 (14bc6f9f9, 2026-06-30) and identical at 423
     /// (06032d518): dynamic tempo. The activity cutoff is `ActivityCutoffFactorMilli × tempo /
     /// 1000`, bonds are masked by `LastMechansimStepBlock + 1`, commits expire by the
-    /// `SubnetEpochIndex` counter.
+    /// `SubnetEpochIndex` counter. (Specs 426–474 ran on finney between July and October 2026;
+    /// the 475 rules below arrived somewhere among them, unverified which where: they are read
+    /// with these rules.)
     #[default]
     Spec425,
+    /// spec 475 (finney from block 9,233,782, 2026-10-07; v475 d1718c99, its rules read at
+    /// coldint/subtensor@02214123): spec 425 plus `EpochConsensus::Null` subnets,
+    /// `LiquidAlphaConsensusMode` (liquid alpha may read the previous epoch's consensus,
+    /// `ConsensusByMechanism`), suspended child keys (`ChildkeyThresholdSuspended`), the
+    /// epoch safety net at `BlocksSinceLastStep > tempo` with the counter capped at `tempo + 1`,
+    /// the bond cut-off at `LastYumaStepBlock + 1`, and `split_emissions` ignoring a stored split
+    /// whose length is not the mechanism count.
+    Spec475,
 }
+
+/// The newest runtime whose rules are implemented here; a newer one is read with its rules
+/// (see [`Runtime::is_newer_than_known`]).
+pub const NEWEST_KNOWN_SPEC: u32 = 475;
 
 impl Runtime {
     /// The rule set of the runtime with this `spec_version` (from `state_getRuntimeVersion`),
-    /// or None below 385, where the rules were not verified.
+    /// or None below 385, where the rules were not verified. A runtime newer than
+    /// [`NEWEST_KNOWN_SPEC`] gets the newest rules: callers warn about it
+    /// ([`Runtime::is_newer_than_known`]).
     pub fn for_spec_version(spec_version: u32) -> Option<Self> {
         match spec_version {
-            423.. => Some(Self::Spec425),
+            475.. => Some(Self::Spec475),
+            423..=474 => Some(Self::Spec425),
             397..=422 => Some(Self::Spec397),
             385..=396 => Some(Self::Spec385),
             _ => None,
         }
     }
 
+    /// True when `spec_version` is newer than any runtime whose rules are known here: it is
+    /// read as [`NEWEST_KNOWN_SPEC`], and the numbers may be wrong where it changed a rule.
+    pub fn is_newer_than_known(spec_version: u32) -> bool {
+        spec_version > NEWEST_KNOWN_SPEC
+    }
+
     /// Dynamic tempo: the activity cutoff from `ActivityCutoffFactorMilli`, the bond mask from
     /// `LastMechansimStepBlock`, commit expiry by `SubnetEpochIndex`.
     pub fn dynamic_tempo(self) -> bool {
-        matches!(self, Self::Spec425)
+        matches!(self, Self::Spec425 | Self::Spec475)
     }
 
     /// The owner uid is exempt from `StakeThreshold` and always holds a validator permit.
     pub fn owner_keeps_permit(self) -> bool {
-        matches!(self, Self::Spec397 | Self::Spec425)
+        matches!(self, Self::Spec397 | Self::Spec425 | Self::Spec475)
     }
+
+    /// Spec 475's rules: `SubnetEpochConsensus` (Null subnets), `LiquidAlphaConsensusMode`,
+    /// `ChildkeyThresholdSuspended`, the tempo safety net and `LastYumaStepBlock`.
+    pub fn is_475(self) -> bool {
+        matches!(self, Self::Spec475)
+    }
+}
+
+/// `EpochConsensus` (spec 475, `SubnetEpochConsensus[netuid]`, default Yuma): how a subnet's
+/// epoch turns weights into incentive and dividends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EpochConsensus {
+    /// Yuma consensus (every runtime before 475, and the default).
+    #[default]
+    Yuma,
+    /// Null consensus: the largest-stake uid alone holds the permit, its raw weight row is the
+    /// incentive, dividends follow stake; no consensus, trust or bonds (see [`super::null`]).
+    Null,
+}
+
+/// `ConsensusMode` (spec 475, `LiquidAlphaConsensusMode[netuid]`, default Auto): which
+/// consensus the liquid-alpha sigmoid reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsensusMode {
+    /// This epoch's consensus (spec 425's only rule).
+    Current,
+    /// The previous epoch's consensus of the mechanism (`ConsensusByMechanism`).
+    Previous,
+    /// Previous when `BondsPenalty` is 65535 (its default), else current.
+    #[default]
+    Auto,
+}
+
+impl ConsensusMode {
+    /// Every mode, in the runtime's order (its `LiquidAlphaConsensusMode` variants).
+    pub const ALL: [ConsensusMode; 3] = [Self::Current, Self::Previous, Self::Auto];
 }
 
 /// The subnet hyperparameters the epoch reads, with the runtime's defaults.
@@ -93,6 +154,14 @@ pub struct EpochHyperparams {
     pub mechanism_count: u8,
     /// `MechanismEmissionSplit[netuid]` (None when absent: an even split).
     pub mechanism_emission_split: Option<Vec<u16>>,
+    /// `SubnetEpochConsensus[netuid]` (spec 475; Yuma before it).
+    pub epoch_consensus: EpochConsensus,
+    /// `LiquidAlphaConsensusMode[netuid]` (spec 475; before it liquid alpha reads the current
+    /// consensus whatever this says).
+    pub liquid_alpha_consensus_mode: ConsensusMode,
+    /// `LastYumaStepBlock[netuid]` (spec 475, an optional item): the block of the last Yuma
+    /// epoch; the bond cut-off is the block after it when present.
+    pub last_yuma_step_block: Option<u64>,
 }
 
 impl Default for EpochHyperparams {
@@ -114,6 +183,9 @@ impl Default for EpochHyperparams {
             last_mechanism_step_block: 0,
             mechanism_count: 1,
             mechanism_emission_split: None,
+            epoch_consensus: EpochConsensus::Yuma,
+            liquid_alpha_consensus_mode: ConsensusMode::Auto,
+            last_yuma_step_block: None,
         }
     }
 }
@@ -137,6 +209,10 @@ pub struct MechanismInput {
     /// when the uid has no live commit. Empty = no commits at all. Read only when
     /// `commit_reveal_enabled`; derive it with [`super::commit_blocks`].
     pub commit_block: Vec<Option<u64>>,
+    /// `ConsensusByMechanism[idx]` (spec 475): the mechanism's consensus as the previous epoch
+    /// stored it (u16 proportions; it may be shorter or longer than n). Liquid alpha reads it
+    /// under `ConsensusMode::Previous`; empty means none stored.
+    pub consensus_by_mechanism: Vec<u16>,
 }
 
 /// Everything one subnet's epoch (`epoch_with_mechanisms`) reads, in the chain's units, as
@@ -185,12 +261,60 @@ pub struct SubnetEpochInput {
     /// emissions depend on it; every u16 output, the permits and the bonds do not.
     #[serde(default)]
     pub rao_emission: u64,
+    /// The pools that make up `rao_emission`, for spec 475's Null epochs, which pay miners and
+    /// validators from separate budgets. Absent: `rao_emission` split as the runtime's
+    /// `epoch_with_mechanisms` splits it (miners `E − ⌊E/2⌋`, validators `⌊E/2⌋`, root 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emission_budgets: Option<EmissionBudgets>,
     /// Subnet hyperparameters.
     #[serde(default)]
     pub params: EpochHyperparams,
 }
 
+/// The emission pools an epoch distributes (`drain_pending` in the epoch block), in rao.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmissionBudgets {
+    /// `PendingServerEmission`: the miners' pool.
+    pub server: u64,
+    /// `PendingValidatorEmission`: the validators' pool.
+    pub validator: u64,
+    /// `PendingRootAlphaDivs`: root's dividends, paid with the validators'.
+    pub root: u64,
+}
+
+impl EmissionBudgets {
+    /// `epoch_with_mechanisms`' split of a total: miners `E − ⌊E/2⌋`, validators `⌊E/2⌋`.
+    pub fn halves(total: u64) -> Self {
+        Self {
+            server: total - total / 2,
+            validator: total / 2,
+            root: 0,
+        }
+    }
+
+    /// Their sum (saturating).
+    pub fn total(&self) -> u64 {
+        self.server
+            .saturating_add(self.validator)
+            .saturating_add(self.root)
+    }
+}
+
 impl SubnetEpochInput {
+    /// The pools the epoch distributes: [`SubnetEpochInput::emission_budgets`], or
+    /// `rao_emission` in halves.
+    pub fn budgets(&self) -> EmissionBudgets {
+        self.emission_budgets
+            .unwrap_or_else(|| EmissionBudgets::halves(self.rao_emission))
+    }
+
+    /// The whole emission: the budgets' sum when they are given, else `rao_emission`.
+    pub fn total_emission(&self) -> u64 {
+        self.emission_budgets
+            .map_or(self.rao_emission, |b| b.total())
+    }
+
     /// Mechanism `mech`'s input, or [`super::EpochError::MissingMechanism`].
     pub fn mechanism(&self, mech: usize) -> Result<&MechanismInput, super::EpochError> {
         self.mechanisms

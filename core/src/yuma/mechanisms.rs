@@ -1,19 +1,31 @@
-//! `epoch_with_mechanisms` (subnets/mechanism.rs L230-406 at spec 425, identical at 385):
-//! the emission split across mechanisms, one epoch per mechanism, and the per-uid
-//! aggregation the runtime persists at `[netuid]`.
+//! `epoch_with_mechanisms` (subnets/mechanism.rs L230-406 at spec 425, identical at 385;
+//! `epoch_with_mechanism_budgets` at spec 475): the emission split across mechanisms, one
+//! epoch per mechanism, and the per-uid aggregation the runtime persists at `[netuid]`. A Null
+//! subnet (spec 475) splits each pool (miners', validators', root's) on its own and pays each
+//! mechanism from its slices; its aggregated `Emission` is the plain sum of whole-rao payouts.
 
 use alloc::vec;
 use alloc::vec::Vec;
 use substrate_fixed::types::U64F64;
 
 use super::epoch::{run_mechanism, MechanismRun};
-use super::{EpochError, EpochOutput, SubnetEpochInput, SubnetEpochOutput, Tracer};
+use super::null::NullBudgets;
+use super::{
+    EpochConsensus, EpochError, EpochOutput, Runtime, SubnetEpochInput, SubnetEpochOutput, Tracer,
+};
 
 /// `split_emissions` (L230): `alpha · split_i / 65535` (u128, truncated) per mechanism, or
-/// `alpha / count` each when no split is stored; the list is cut or zero-padded to `count`
-/// entries and the rounding remainder goes to mechanism 0.
-pub fn split_emission(alpha: u64, mechanism_count: u8, split: Option<&[u16]>) -> Vec<u64> {
+/// `alpha / count` each when no split is stored; the rounding remainder goes to mechanism 0.
+/// A split of another length than `count`: spec 425 cuts or zero-pads it to `count` entries;
+/// spec 475 ignores it and splits evenly.
+pub fn split_emission(
+    alpha: u64,
+    mechanism_count: u8,
+    split: Option<&[u16]>,
+    runtime: Runtime,
+) -> Vec<u64> {
     let count = usize::from(mechanism_count);
+    let split = split.filter(|s| !runtime.is_475() || s.len() == count);
     let mut result: Vec<u64> = match split {
         Some(split) => split
             .iter()
@@ -60,8 +72,9 @@ fn aggregate_emission(
     rao_emission: u64,
     mechanism_count: u8,
     split: Option<&[u16]>,
+    runtime: Runtime,
 ) -> Vec<u64> {
-    let shares = split_emission(rao_emission, mechanism_count, split);
+    let shares = split_emission(rao_emission, mechanism_count, split, runtime);
     let mut total: Vec<u64> = Vec::new();
     for (mech, (fraction, &share)) in fractions.iter().zip(&shares).enumerate() {
         let weight = mechanism_weight(share, rao_emission, mech);
@@ -97,7 +110,7 @@ pub fn distributed_emission(
     let fractions = (0..usize::from(count.max(1)))
         .map(|mech| run_mechanism(input, mech, 0, &mut Tracer::off()).map(|r| r.combined_fraction))
         .collect::<Result<Vec<_>, _>>()?;
-    let emission = |rao: u64| aggregate_emission(&fractions, rao, count, split);
+    let emission = |rao: u64| aggregate_emission(&fractions, rao, count, split, input.runtime);
     let sum = |v: &[u64]| v.iter().fold(0u64, |s, &x| s.saturating_add(x));
     let target = sum(stored);
     // The summed emission grows with the amount: bracket the stored sum, then bisect.
@@ -147,20 +160,17 @@ pub(crate) fn run_keeping(
     trace: bool,
     mut keep: Option<&mut Vec<MechanismRun>>,
 ) -> Result<SubnetEpochOutput, EpochError> {
-    let p = &input.params;
-    let split = split_emission(
-        input.rao_emission,
-        p.mechanism_count,
-        p.mechanism_emission_split.as_deref(),
-    );
+    let null = is_null(input);
+    let total = input.total_emission();
+    let plan = plan(input);
     let n = usize::from(input.n);
     let mut agg = SubnetEpochOutput {
-        emission_split: split.clone(),
+        emission_split: plan.iter().map(|(share, _)| *share).collect(),
         ..SubnetEpochOutput::default()
     };
-    for (mech, &share) in split.iter().enumerate() {
+    for (mech, &(share, budgets)) in plan.iter().enumerate() {
         let mut tracer = if trace { Tracer::on() } else { Tracer::off() };
-        let mut run = run_mechanism(input, mech, share, &mut tracer)?;
+        let mut run = run_planned(input, mech, share, budgets, &mut tracer)?;
         let mut out: EpochOutput = core::mem::take(&mut run.output);
         out.trace = tracer.steps;
         if let Some(keep) = keep.as_mut() {
@@ -168,18 +178,22 @@ pub(crate) fn run_keeping(
         }
         // The mechanism's weight: its share of the emission; with nothing to emit mechanism 0
         // gets the full weight (`safe_div_or`).
-        let weight = mechanism_weight(share, input.rao_emission, mech);
+        let weight = mechanism_weight(share, total, mech);
+        // Null payouts are whole rao from funded slices: summed as they are.
+        let acc_emission = |acc: u64, added: u64| {
+            if null {
+                acc.saturating_add(added)
+            } else {
+                weighted_acc_alpha(acc, added, weight)
+            }
+        };
         if mech == 0 {
             // The first mechanism inserts each uid (weighted from 0).
             let w16 = |v: &[u16]| -> Vec<u16> {
                 v.iter().map(|&x| weighted_acc_u16(0, x, weight)).collect()
             };
             agg.active = out.active.clone();
-            agg.emission = out
-                .emission
-                .iter()
-                .map(|&x| weighted_acc_alpha(0, x, weight))
-                .collect();
+            agg.emission = out.emission.iter().map(|&x| acc_emission(0, x)).collect();
             agg.consensus = w16(&out.consensus);
             agg.dividends = w16(&out.dividends);
             agg.validator_trust = w16(&out.validator_trust);
@@ -199,7 +213,7 @@ pub(crate) fn run_keeping(
                 acc16(&mut agg.validator_trust, &out.validator_trust);
                 acc16(&mut agg.stake_weight, &out.stake_weight);
                 if let (Some(x), Some(&y)) = (agg.emission.get_mut(i), out.emission.get(i)) {
-                    *x = weighted_acc_alpha(*x, y, weight);
+                    *x = acc_emission(*x, y);
                 }
                 let add = |a: &mut Vec<u64>, b: &[u64]| {
                     if let (Some(x), Some(&y)) = (a.get_mut(i), b.get(i)) {
@@ -223,26 +237,100 @@ pub(crate) fn run_keeping(
     Ok(agg)
 }
 
+/// Each mechanism's emission and, on a Null subnet, the budgets it pays from: Yuma splits the
+/// whole emission; Null splits each pool (miners', validators', root's) on its own, a
+/// mechanism's emission being the sum of its slices.
+pub(crate) fn plan(input: &SubnetEpochInput) -> Vec<(u64, Option<NullBudgets>)> {
+    let p = &input.params;
+    let split_of = |alpha: u64| {
+        split_emission(
+            alpha,
+            p.mechanism_count,
+            p.mechanism_emission_split.as_deref(),
+            input.runtime,
+        )
+    };
+    if !is_null(input) {
+        return split_of(input.total_emission())
+            .into_iter()
+            .map(|share| (share, None))
+            .collect();
+    }
+    let budgets = input.budgets();
+    let miners = split_of(budgets.server);
+    let validators = split_of(budgets.validator);
+    let roots = split_of(budgets.root);
+    miners
+        .iter()
+        .zip(validators.iter().zip(&roots))
+        .map(|(&miner, (&validator, &root))| {
+            let share = miner.saturating_add(validator).saturating_add(root);
+            let budgets = NullBudgets {
+                mining: miner,
+                dividend: validator.saturating_add(root),
+                fallback: miner.saturating_add(validator),
+            };
+            (share, Some(budgets))
+        })
+        .collect()
+}
+
+/// Runs mechanism `mech` as [`plan`] planned it: Yuma with its share, or Null with its budgets.
+pub(crate) fn run_planned(
+    input: &SubnetEpochInput,
+    mech: usize,
+    share: u64,
+    budgets: Option<NullBudgets>,
+    tracer: &mut Tracer,
+) -> Result<MechanismRun, EpochError> {
+    match budgets {
+        Some(budgets) => super::null::run_mechanism(input, mech, budgets, tracer),
+        None => run_mechanism(input, mech, share, tracer),
+    }
+}
+
+/// True when the subnet runs Null consensus (spec 475's `SubnetEpochConsensus`).
+pub fn is_null(input: &SubnetEpochInput) -> bool {
+    input.runtime.is_475() && input.params.epoch_consensus == EpochConsensus::Null
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn split_emissions_like_the_runtime() {
-        // split_emissions_even_division
-        assert_eq!(split_emission(25, 5, None), vec![5; 5]);
-        // split_emissions_rounding_to_first
-        assert_eq!(split_emission(10, 4, None), vec![4, 2, 2, 2]);
-        // split_emissions_fibbonacci
+        for rt in [Runtime::Spec425, Runtime::Spec475] {
+            // split_emissions_even_division
+            assert_eq!(split_emission(25, 5, None, rt), vec![5; 5]);
+            // split_emissions_rounding_to_first
+            assert_eq!(split_emission(10, 4, None, rt), vec![4, 2, 2, 2]);
+            // split_emissions_fibbonacci
+            assert_eq!(
+                split_emission(19, 5, Some(&[3450, 6899, 10348, 17247, 27594]), rt),
+                vec![1, 2, 3, 5, 8]
+            );
+            // No mechanism: nothing to run.
+            assert_eq!(split_emission(100, 0, None, rt), Vec::<u64>::new());
+        }
+        // A split of another length than the mechanism count. Spec 425 (mechanism.rs L230-262
+        // at 14bc6f9f9) zero-pads a shorter one and cuts a longer one.
+        let short = Some(&[65535u16][..]);
+        let long = Some(&[32767u16, 32768][..]);
         assert_eq!(
-            split_emission(19, 5, Some(&[3450, 6899, 10348, 17247, 27594])),
-            vec![1, 2, 3, 5, 8]
+            split_emission(100, 3, short, Runtime::Spec425),
+            vec![100, 0, 0]
         );
-        // A split shorter than the count is zero-padded, a longer one cut.
-        assert_eq!(split_emission(100, 3, Some(&[65535])), vec![100, 0, 0]);
-        assert_eq!(split_emission(100, 1, Some(&[32767, 32768])), vec![100]);
-        // No mechanism: nothing to run.
-        assert_eq!(split_emission(100, 0, None), Vec::<u64>::new());
+        assert_eq!(split_emission(100, 1, long, Runtime::Spec425), vec![100]);
+        // Spec 475 (`split_emissions` at coldint/subtensor@02214123: `.filter(|split|
+        // split.len() == mechanism_count)`) ignores it and splits evenly. No runtime test
+        // covers this; derived by hand from that code: 100 / 3 = 33 each, the remainder 1 to
+        // mechanism 0 → [34, 33, 33]; one mechanism takes all 100.
+        assert_eq!(
+            split_emission(100, 3, short, Runtime::Spec475),
+            vec![34, 33, 33]
+        );
+        assert_eq!(split_emission(100, 1, long, Runtime::Spec475), vec![100]);
     }
 
     #[test]

@@ -55,17 +55,19 @@ mod explain;
 mod input;
 pub mod math;
 mod mechanisms;
+pub mod null;
 mod view;
 
 pub use commits::{commit_blocks, CommitExpiry, TimelockedCommitQueue, WeightCommitQueue};
 pub use explain::{
-    epoch_detailed, BondTerm, DividendExplanation, EpochDetail, MinerExplanation, Support,
+    epoch_detailed, BondTerm, DividendExplanation, EpochDetail, MinerExplanation, NullExplanation,
+    Support,
 };
 pub use input::{
-    EpochHyperparams, EpochOutput, MechanismInput, Runtime, SubnetEpochInput, SubnetEpochOutput,
-    TraceStep,
+    ConsensusMode, EmissionBudgets, EpochConsensus, EpochHyperparams, EpochOutput, MechanismInput,
+    Runtime, SubnetEpochInput, SubnetEpochOutput, TraceStep, NEWEST_KNOWN_SPEC,
 };
-pub use mechanisms::{distributed_emission, split_emission};
+pub use mechanisms::{distributed_emission, is_null, split_emission};
 pub use view::{normalize_weight_row, validator_row_view, MaskReason, RowEntry, ValidatorRowView};
 
 use alloc::string::ToString;
@@ -100,6 +102,14 @@ pub enum EpochError {
     /// The runtime's epoch rules are not implemented here.
     #[error("runtime spec {0} predates the epoch rules implemented here (spec 385 and later)")]
     UnsupportedRuntime(u32),
+    /// `rao_emission` and `emission_budgets` both given, and not equal.
+    #[error("rao_emission is {rao_emission} but the emission budgets sum to {budgets}: give one, or make them agree")]
+    BudgetsDisagree {
+        /// `rao_emission`.
+        rao_emission: u64,
+        /// The budgets' sum.
+        budgets: u64,
+    },
     /// A uid outside the subnet was asked for.
     #[error("uid {uid} is not in the subnet (n = {n})")]
     UidOutOfRange {
@@ -124,6 +134,14 @@ pub(crate) fn check_input(input: &SubnetEpochInput) -> Result<(), EpochError> {
     exact("alpha_stake", input.alpha_stake.len())?;
     exact("tao_stake", input.tao_stake.len())?;
     exact("block_at_registration", input.block_at_registration.len())?;
+    if let Some(budgets) = input.emission_budgets {
+        if input.rao_emission != 0 && input.rao_emission != budgets.total() {
+            return Err(EpochError::BudgetsDisagree {
+                rao_emission: input.rao_emission,
+                budgets: budgets.total(),
+            });
+        }
+    }
     let count = usize::from(input.params.mechanism_count);
     if input.mechanisms.len() < count {
         return Err(EpochError::MissingMechanism {
@@ -153,20 +171,34 @@ pub fn epoch_with_mechanisms_traced(
     mechanisms::run(input, true)
 }
 
-/// `epoch_mechanism`: mechanism `mechanism`'s epoch alone, distributing `rao_emission`.
+/// `epoch_mechanism`: mechanism `mechanism`'s epoch alone, distributing `rao_emission` (on a
+/// Null subnet as the runtime's wrapper pays it: miners `E − ⌊E/2⌋`, validators `⌊E/2⌋`, and
+/// the whole `E` to miners when no uid has stake).
 pub fn epoch_mechanism(
     input: &SubnetEpochInput,
     mechanism: u8,
     rao_emission: u64,
 ) -> Result<EpochOutput, EpochError> {
     check_input(input)?;
-    Ok(epoch::run_mechanism(
-        input,
-        usize::from(mechanism),
-        rao_emission,
-        &mut Tracer::off(),
-    )?
-    .output)
+    Ok(run_single(input, mechanism, rao_emission, &mut Tracer::off())?.output)
+}
+
+/// One mechanism with `rao_emission`, Yuma or Null as the subnet runs.
+fn run_single(
+    input: &SubnetEpochInput,
+    mechanism: u8,
+    rao_emission: u64,
+    tracer: &mut Tracer,
+) -> Result<epoch::MechanismRun, EpochError> {
+    let budgets = mechanisms::is_null(input).then(|| {
+        let halves = EmissionBudgets::halves(rao_emission);
+        null::NullBudgets {
+            mining: halves.server,
+            dividend: halves.validator,
+            fallback: rao_emission,
+        }
+    });
+    mechanisms::run_planned(input, usize::from(mechanism), rao_emission, budgets, tracer)
 }
 
 /// [`epoch_mechanism`] with the per-step values in `trace`.
@@ -177,8 +209,7 @@ pub fn epoch_mechanism_traced(
 ) -> Result<EpochOutput, EpochError> {
     check_input(input)?;
     let mut tracer = Tracer::on();
-    let mut out =
-        epoch::run_mechanism(input, usize::from(mechanism), rao_emission, &mut tracer)?.output;
+    let mut out = run_single(input, mechanism, rao_emission, &mut tracer)?.output;
     out.trace = tracer.steps;
     Ok(out)
 }
@@ -236,3 +267,5 @@ impl Tracer {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_475;

@@ -65,8 +65,10 @@ impl Sim {
                     weights: vec![Vec::new(); n],
                     bonds: vec![Vec::new(); n],
                     commit_block: Vec::new(),
+                    consensus_by_mechanism: Vec::new(),
                 }],
                 rao_emission: 1_000_000_000,
+                emission_budgets: None,
                 params: EpochHyperparams {
                     tempo,
                     max_allowed_validators: 64,
@@ -149,6 +151,13 @@ impl Sim {
 }
 
 const ALL: [Runtime; 3] = [Runtime::Spec385, Runtime::Spec397, Runtime::Spec425];
+/// Every rule set, for the property tests.
+const GENERATIONS: [Runtime; 4] = [
+    Runtime::Spec385,
+    Runtime::Spec397,
+    Runtime::Spec425,
+    Runtime::Spec475,
+];
 
 #[test]
 fn chain_test_1_graph() {
@@ -1091,6 +1100,7 @@ fn chain_epoch_with_mechanisms_persists_and_aggregates_all_terms() {
         emission,
         2,
         sim.input.params.mechanism_emission_split.as_deref(),
+        sim.input.runtime,
     );
     let w0 = U64F64::from_num(split[0]) / U64F64::from_num(emission);
     let w1 = U64F64::from_num(split[1]) / U64F64::from_num(emission);
@@ -1406,13 +1416,17 @@ fn subnet() -> impl Strategy<Value = SubnetEpochInput> {
             proptest::collection::vec(row.clone(), n),
             proptest::collection::vec(row, n),
             proptest::collection::vec(proptest::option::of(0u64..60), n),
+            proptest::collection::vec(any::<u16>(), 0..n + 2),
         )
             .prop_map(
-                |(last_update, weights, bonds, commit_block)| MechanismInput {
-                    last_update,
-                    weights,
-                    bonds,
-                    commit_block,
+                |(last_update, weights, bonds, commit_block, consensus_by_mechanism)| {
+                    MechanismInput {
+                        last_update,
+                        weights,
+                        bonds,
+                        commit_block,
+                        consensus_by_mechanism,
+                    }
                 },
             );
         (
@@ -1437,12 +1451,18 @@ fn subnet() -> impl Strategy<Value = SubnetEpochInput> {
                 any::<bool>(),
             ),
             (
-                0usize..3,
+                0usize..4,
                 0u64..60,
                 any::<u16>(),
                 any::<u16>(),
                 any::<i16>(),
                 0u16..70,
+            ),
+            (
+                any::<bool>(),
+                0u8..3,
+                proptest::option::of(0u64..60),
+                proptest::option::of((any::<u32>(), any::<u32>(), any::<u32>())),
             ),
         )
             .prop_map(
@@ -1455,9 +1475,10 @@ fn subnet() -> impl Strategy<Value = SubnetEpochInput> {
                     (tao_weight, threshold, owner),
                     (kappa, cutoff, bma, maxv, liquid, yuma3, penalty, cr),
                     (rt, lms, low, high, steep, tempo),
+                    (null, mode, last_yuma, budgets),
                 )| {
                     SubnetEpochInput {
-                        runtime: ALL[rt],
+                        runtime: GENERATIONS[rt],
                         current_block: 60,
                         n: n as u16,
                         alpha_stake: alpha,
@@ -1468,7 +1489,14 @@ fn subnet() -> impl Strategy<Value = SubnetEpochInput> {
                         validator_permit: permits,
                         block_at_registration: registered,
                         mechanisms,
-                        rao_emission: 1_000_000_000,
+                        rao_emission: if budgets.is_some() { 0 } else { 1_000_000_000 },
+                        emission_budgets: budgets.map(|(server, validator, root)| {
+                            EmissionBudgets {
+                                server: u64::from(server),
+                                validator: u64::from(validator),
+                                root: u64::from(root),
+                            }
+                        }),
                         params: EpochHyperparams {
                             tempo,
                             kappa,
@@ -1486,6 +1514,13 @@ fn subnet() -> impl Strategy<Value = SubnetEpochInput> {
                             alpha_sigmoid_steepness: steep,
                             mechanism_count: mechs,
                             mechanism_emission_split: None,
+                            epoch_consensus: if null {
+                                EpochConsensus::Null
+                            } else {
+                                EpochConsensus::Yuma
+                            },
+                            liquid_alpha_consensus_mode: ConsensusMode::ALL[usize::from(mode)],
+                            last_yuma_step_block: last_yuma,
                         },
                     }
                 },
@@ -1511,8 +1546,10 @@ proptest! {
         prop_assert_eq!(out.validator_permit.len(), n);
         prop_assert_eq!(out.emission.len(), n);
         prop_assert_eq!(out.mechanisms.len(), usize::from(input.params.mechanism_count));
-        prop_assert_eq!(out.emission_split.iter().sum::<u64>(), input.rao_emission);
-        for (m, share) in out.mechanisms.iter().zip(&out.emission_split) {
+        prop_assert_eq!(out.emission_split.iter().sum::<u64>(), input.total_emission());
+        let null = input.runtime == Runtime::Spec475
+            && input.params.epoch_consensus == EpochConsensus::Null;
+        for (mech, (m, share)) in out.mechanisms.iter().zip(&out.emission_split).enumerate() {
             prop_assert_eq!(m.incentive.len(), n);
             prop_assert_eq!(m.bonds.len(), n);
             // Normalised vectors sum to 65535 up to one unit of truncation per uid.
@@ -1522,13 +1559,24 @@ proptest! {
             }
             let emitted: u64 = m.emission.iter().sum();
             prop_assert!(emitted <= *share);
-            prop_assert!(emitted == 0 || emitted + n as u64 + 1 >= *share * 99 / 100, "{} of {}", emitted, share);
-            for (i, row) in m.bonds.iter().enumerate() {
-                prop_assert!(row.is_empty() || m.validator_permit[i]);
-                prop_assert!(row.iter().all(|e| usize::from(e.0) < n));
-            }
-            if let Some(o) = input.owner_uid.filter(|&o| usize::from(o) < n && input.runtime != Runtime::Spec385) {
-                prop_assert!(m.validator_permit[usize::from(o)]);
+            if null {
+                // Whole-rao payouts: no rounding loss unless no uid has stake (then root's
+                // slice is not redirected to the miners).
+                prop_assert!(m.consensus.iter().chain(&m.validator_trust).all(|&x| x == 0));
+                prop_assert_eq!(m.validator_permit.iter().filter(|&&p| p).count(), n.min(1));
+                for (i, row) in m.bonds.iter().enumerate() {
+                    let stored = input.mechanisms[mech].bonds.get(i).cloned().unwrap_or_default();
+                    prop_assert_eq!(row, &stored, "Null leaves the bonds as stored");
+                }
+            } else {
+                prop_assert!(emitted == 0 || emitted + n as u64 + 1 >= *share * 99 / 100, "{} of {}", emitted, share);
+                for (i, row) in m.bonds.iter().enumerate() {
+                    prop_assert!(row.is_empty() || m.validator_permit[i]);
+                    prop_assert!(row.iter().all(|e| usize::from(e.0) < n));
+                }
+                if let Some(o) = input.owner_uid.filter(|&o| usize::from(o) < n && input.runtime != Runtime::Spec385) {
+                    prop_assert!(m.validator_permit[usize::from(o)]);
+                }
             }
         }
     }
@@ -1560,7 +1608,7 @@ proptest! {
     #[test]
     fn arbitrary_input_never_panics(
         n in 0u16..12,
-        lens in proptest::collection::vec(0usize..14, 6),
+        lens in proptest::collection::vec(0usize..14, 7),
         rows in proptest::collection::vec(proptest::collection::vec((any::<u16>(), any::<u16>()), 0..6), 0..14),
         stake in proptest::collection::vec(any::<u64>(), 0..14),
         block in any::<u64>(),
@@ -1576,9 +1624,10 @@ proptest! {
             weights: rows.clone(),
             bonds: rows.iter().rev().cloned().collect(),
             commit_block: vec![Some(block / 4); if lens[5] % 2 == 0 { 0 } else { len(5) }],
+            consensus_by_mechanism: vec![numbers[0] as u16; len(6)],
         };
         let input = SubnetEpochInput {
-            runtime: ALL[lens[4] % 3],
+            runtime: GENERATIONS[lens[4] % 4],
             current_block: block,
             n,
             alpha_stake: stake.iter().copied().cycle().take(len(1)).collect(),
@@ -1590,7 +1639,18 @@ proptest! {
             block_at_registration: vec![block / 3; usize::from(n)],
             mechanisms: vec![mech; 3],
             rao_emission: numbers[3],
+            emission_budgets: flags[3].then_some(EmissionBudgets {
+                server: numbers[3],
+                validator: numbers[0],
+                root: numbers[1],
+            }),
             params: EpochHyperparams {
+                epoch_consensus: if flags[3] {
+                    EpochConsensus::Null
+                } else {
+                    EpochConsensus::Yuma
+                },
+                last_yuma_step_block: flags[2].then_some(numbers[2]),
                 yuma3_enabled: flags[0],
                 liquid_alpha_enabled: flags[1],
                 commit_reveal_enabled: flags[2],

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 use substrate_fixed::types::I32F32;
 
-use super::epoch::{run_mechanism, MechanismRun};
+use super::epoch::MechanismRun;
 use super::math::{self, ZERO};
 use super::{check_input, EpochError, EpochOutput, MechanismInput, SubnetEpochInput, Tracer};
 
@@ -25,6 +25,8 @@ pub enum MaskReason {
     /// Commit-reveal: committed before the target registered
     /// (`commit_block_i < block_at_registration_j`).
     CommittedBeforeRegistration,
+    /// Null consensus (spec 475): only the sole permit holder's row is read.
+    NotTheNullWinner,
 }
 
 /// One stored weight of the validator's row and what the epoch made of it.
@@ -88,15 +90,11 @@ pub fn validator_row_view(
         return Err(EpochError::UidOutOfRange { uid, n: input.n });
     }
     let mech = usize::from(mechanism);
-    let share = super::split_emission(
-        input.rao_emission,
-        input.params.mechanism_count,
-        input.params.mechanism_emission_split.as_deref(),
-    )
-    .get(mech)
-    .copied()
-    .unwrap_or(0);
-    let run = run_mechanism(input, mech, share, &mut Tracer::off())?;
+    let (share, budgets) = super::mechanisms::plan(input)
+        .get(mech)
+        .copied()
+        .unwrap_or_default();
+    let run = super::mechanisms::run_planned(input, mech, share, budgets, &mut Tracer::off())?;
     row_view(input, &run, &run.output, mechanism, uid)
 }
 
@@ -175,7 +173,9 @@ pub(crate) fn stored_entries(
 ) -> Vec<StoredEntry> {
     let n = usize::from(input.n);
     let i = usize::from(uid);
-    let permitted = run.permits.get(i).copied().unwrap_or(false);
+    // Null reads the winner's row alone, with no permit mask.
+    let not_the_winner = run.null.is_some_and(|null| null.winner != Some(uid));
+    let permitted = run.null.is_some() || run.permits.get(i).copied().unwrap_or(false);
     let last_update = m.last_update.get(i).copied().unwrap_or(0);
     let commit_block = run.commit_blocks.as_ref().and_then(|cb| cb.get(i).copied());
     let registered = |j: usize| input.block_at_registration.get(j).copied().unwrap_or(0);
@@ -190,6 +190,8 @@ pub(crate) fn stored_entries(
             let ju = usize::from(j);
             let masked = if ju >= n {
                 Some(MaskReason::NotAUid)
+            } else if not_the_winner {
+                Some(MaskReason::NotTheNullWinner)
             } else if !permitted {
                 Some(MaskReason::NoPermit)
             } else if ju == i && input.owner_uid != Some(uid) {

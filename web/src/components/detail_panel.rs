@@ -10,13 +10,26 @@ use bt_core::metagraph::Metagraph;
 use leptos::prelude::*;
 
 use crate::components::copy::CopyButton;
-use crate::components::neuron_table::ss58;
 use crate::components::sparkline::Sparkline;
 use crate::components::time_bar::progress_view;
 use crate::components::whatif_panel::WhatIf;
-use crate::explain::{bond_lines, dividend_summary, miner_summary, support_lines};
+use crate::explain::{
+    bond_lines, dividend_summary, miner_summary, null_dividend_summary, null_incentive_summary,
+    support_lines,
+};
 use crate::live::{now_ms, Explorer};
 use crate::table::{proportion, tokens};
+use bt_core::ss58::bittensor as ss58;
+
+/// What the panel explains: Yuma's terms, or a Null epoch's (spec 475).
+#[derive(Clone, PartialEq)]
+enum Explained {
+    Yuma(
+        bt_core::yuma::MinerExplanation,
+        bt_core::yuma::DividendExplanation,
+    ),
+    Null(bt_core::yuma::NullExplanation),
+}
 
 /// The uid a fresh panel shows: the top earner of the mechanism, else the heaviest validator.
 fn default_focus(m: &Metagraph) -> Option<u16> {
@@ -54,10 +67,15 @@ pub fn DetailPanel() -> impl IntoView {
                 Ok(d) => d,
                 Err(e) => return Some((Err(e.clone()), epoch.ms)),
             };
-            let miner = detail.miner(mecid, uid).map_err(|e| e.to_string());
-            let dividends = detail.dividends(mecid, uid).map_err(|e| e.to_string());
+            let explained = if detail.is_null() {
+                detail.null(mecid, uid).map(Explained::Null)
+            } else {
+                detail
+                    .miner(mecid, uid)
+                    .and_then(|m| detail.dividends(mecid, uid).map(|d| Explained::Yuma(m, d)))
+            };
             let ms = epoch.ms + (now_ms() - start);
-            Some((miner.and_then(|m| dividends.map(|d| (m, d))), ms))
+            Some((explained.map_err(|e| e.to_string()), ms))
         },
         |_, _| true,
     );
@@ -107,7 +125,12 @@ pub fn DetailPanel() -> impl IntoView {
             {move || match explained.get() {
                 None => ().into_any(),
                 Some((Err(e), _)) => view! { <p class="error">{format!("The epoch refused this state: {e}")}</p> }.into_any(),
-                Some((Ok((miner, dividends)), _)) => {
+                Some((Ok(Explained::Null(e)), _)) => view! {
+                    <h3>{format!("Why this incentive and dividend (mechanism {}, Null consensus)", e.mechanism)}</h3>
+                    <p id="explain-incentive" data-incentive-u16=e.incentive_u16 data-null="true">{null_incentive_summary(&e)}</p>
+                    <p id="explain-dividends" data-dividend-u16=e.dividend_u16 data-null="true">{null_dividend_summary(&e)}</p>
+                }.into_any(),
+                Some((Ok(Explained::Yuma(miner, dividends)), _)) => {
                     let supports = support_lines(&miner);
                     let bonds = bond_lines(&dividends);
                     let earns_incentive = !supports.is_empty() || miner.incentive_u16 > 0;

@@ -2,7 +2,6 @@
 //! a click on a row opens it in the detail panel, ⧉ copies a hotkey whole. The header says
 //! which columns are the selected mechanism's and which the subnet's.
 
-use bt_chain::AccountId32;
 use leptos::prelude::*;
 
 use crate::components::copy::CopyButton;
@@ -10,11 +9,6 @@ use crate::components::download::download;
 use crate::export::{table_csv, table_json, Export};
 use crate::live::Explorer;
 use crate::table::{rows, sort, tokens, Column, Filter, Row, Scope};
-
-/// An SS58 address of a public key.
-pub fn ss58(key: &[u8; 32]) -> String {
-    AccountId32::from(*key).to_string()
-}
 
 /// The table of neurons.
 #[component]
@@ -24,9 +18,11 @@ pub fn NeuronTable() -> impl IntoView {
     let filter = RwSignal::new(Filter::default());
 
     let all_rows = Memo::new(move |_| {
-        explorer
-            .metagraph
-            .with(|m| m.as_ref().map(|m| rows(m, ss58)).unwrap_or_default())
+        explorer.metagraph.with(|m| {
+            m.as_ref()
+                .map(|m| rows(m, bt_core::ss58::bittensor))
+                .unwrap_or_default()
+        })
     });
     let shown = Memo::new(move |_| {
         let mut shown = filter.with(|f| all_rows.with(|r| f.apply(r)));

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::live::{Explorer, Status};
+use crate::rules::{header_text, subnet_rules};
 
 /// "block #N" of the data shown, updated on every new block; when a past block is shown,
 /// the newest block the node announced next to it.
@@ -47,16 +48,12 @@ pub fn StatusBanner() -> impl IntoView {
                 }
                 Status::Live | Status::Pinned(_) => {
                     let pinned = matches!(explorer.status.get(), Status::Pinned(_));
-                    let spec = explorer.metagraph.with(|m| m.as_ref().map(|m| (m.netuid, m.n(), m.spec_version, m.block)));
-                    match spec {
-                        Some((netuid, n, spec, block)) => {
-                            let what = if pinned {
-                                format!("Subnet {netuid} at past block #{block}: {n} uids, runtime spec {spec}. “newest” follows the chain again.")
-                            } else {
-                                format!("Subnet {netuid}: {n} uids, runtime spec {spec}; following new blocks.")
-                            };
-                            view! { <p class="ok">{what}</p> }.into_any()
-                        }
+                    let shown = explorer.metagraph.with(|m| m.as_ref().map(|m| (header_text(m, pinned), subnet_rules(m))));
+                    match shown {
+                        Some((what, rules)) => view! {
+                            <p class="ok" id="subnet-header" data-rule=rules.rule>{what}</p>
+                            <p id="subnet-rules" class="legend" class:null=rules.null>{rules.text}</p>
+                        }.into_any(),
                         None => ().into_any(),
                     }
                 }

@@ -1,5 +1,5 @@
-//! The chain's subnets: n, tempo, commit-reveal, Yuma version, mechanisms and the block of
-//! their last epoch; clicking one opens it.
+//! The chain's subnets: n, tempo, commit-reveal, epoch rule (Null consensus on spec 475, else
+//! the Yuma version), mechanisms and the block of their last epoch; clicking one opens it.
 
 use leptos::prelude::*;
 
@@ -20,7 +20,7 @@ pub fn SubnetsOverview() -> impl IntoView {
                             <th title="SubnetworkN: uids registered">"n"</th>
                             <th title="Tempo: blocks between epochs">"tempo"</th>
                             <th title="CommitRevealWeightsEnabled">"commit-reveal"</th>
-                            <th title="Yuma3On: Yuma3 bonds and dividends, else Yuma2">"Yuma"</th>
+                            <th title="SubnetEpochConsensus (spec 475): Null, no Yuma; else Yuma3On: Yuma3 bonds and dividends, or Yuma2">"consensus"</th>
                             <th title="MechanismCountCurrent">"mechanisms"</th>
                             <th title="LastEpochBlock: the block of its last epoch">"last epoch"</th>
                         </tr></thead>
@@ -30,7 +30,7 @@ pub fn SubnetsOverview() -> impl IntoView {
                                 explorer.subnets.get().into_iter().map(|s| {
                                     let netuid = s.netuid;
                                     view! {
-                                        <tr data-netuid=netuid class="clickable" class:focus={current == Some(netuid)}
+                                        <tr data-netuid=netuid class="clickable" class:focus={current == Some(netuid)} class:null={s.null}
                                             title="open this subnet"
                                             on:click=move |_| explorer.open_subnet(netuid)>
                                             <td>{if netuid == 0 { "0 (root)".to_string() } else { netuid.to_string() }}</td>
