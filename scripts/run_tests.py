@@ -1,14 +1,27 @@
 #!/usr/bin/env python3
-"""Runs the workspace's test binaries, the slow ones side by side.
+"""Runs the workspace's test binaries, one phase at a time.
 
-Usage: scripts/run_tests.py BINARIES.json [--jobs N]
+Usage: scripts/run_tests.py BINARIES.json PHASE [--jobs N]
+       scripts/run_tests.py BINARIES.json --exe NAME
 
-BINARIES.json is the output of `cargo test --workspace --no-run --message-format=json`.
-Unit-test binaries (libraries, binaries) run first, one after the other. The integration
-tests, most of which start a local chain and wait on it, then run N at a time (default 3),
-longest first; the timing-sensitive ones (SIGKILLs at random moments, a node killed and
-restarted, memory figures) run alone at the end, so that nothing else competes with what they
-measure. Each binary runs in its package's folder, as `cargo test` runs it, with its output in
+BINARIES.json is the output of `cargo test --workspace --all-targets --no-run
+--message-format=json`. The phases:
+
+  unit         the unit and property tests of every library and binary, and every benchmark
+               run once (criterion's test mode), one binary after the other;
+  integration  the integration tests. Those that keep the chain busy run N at a time (default
+               2), longest first: most start a local chain (from a bootstrapped snapshot, see
+               chain/src/snapshot.rs) whose every block runs the runtime in chopsticks' wasm
+               interpreter, and each runs two tests at once, so two binaries keep the two cores
+               busy. Beside them, one after the other, run the long ones that mostly wait
+               (100 SIGKILLs of a validator, a node killed and restarted, 101 rounds against
+               hostile miners): they build few blocks, and hold under load (the test command
+               is run with CPU hogs beside it to check that).
+
+`--exe NAME` prints the path of a program the same build made (e.g. `validator` for the
+differential test), so that nothing is built twice.
+
+Each binary runs in its package's folder, as `cargo test` runs it, with its output in
 target/test-logs/<package>-<name>.log; a failure prints the end of its log. Exits non-zero if
 any binary failed.
 """
@@ -20,36 +33,51 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-# Run alone, after the others (they measure timing or memory, or kill processes at random).
-SOLO = {"crash_safety", "chain_faults", "hostile_miners", "hostile_btauth"}
+# Long but mostly waiting: one after the other, beside the chain-heavy ones.
+WAITING = ["hostile_miners", "crash_safety", "chain_faults"]
 # Roughly the longest first, so that the parallel phase ends together.
-ORDER = ["epoch_fidelity", "e2e_localnet", "timelock", "localnet", "explorer_e2e", "sdk_interop",
-         "sdk_timelock", "localnet_cli", "e2e_btauth"]
+ORDER = ["epoch_fidelity", "e2e_localnet", "localnet", "timelock", "commit_faults",
+         "explorer_e2e", "sdk_interop", "sdk_timelock", "localnet_cli", "e2e_btauth",
+         "hostile_connections", "hostile_btauth"]
 
 
-def binaries(path):
-    out = []
+def artifacts(path):
     with open(path) as f:
         for line in f:
             try:
                 msg = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            exe = msg.get("executable")
-            # Only test harnesses: the binaries and examples built alongside (for the
-            # integration tests to start) are programs, not tests.
-            if msg.get("reason") != "compiler-artifact" or not exe or not msg["profile"]["test"]:
-                continue
-            target = msg["target"]
-            package = msg["package_id"].split("#")[0].rsplit("/", 1)[-1]
-            out.append({
-                "name": target["name"],
-                "kind": target["kind"][0],
-                "package": package,
-                "dir": os.path.dirname(msg["manifest_path"]),
-                "exe": exe,
-            })
+            if msg.get("reason") == "compiler-artifact" and msg.get("executable"):
+                yield msg
+
+
+def binaries(path):
+    out = []
+    for msg in artifacts(path):
+        # Only test harnesses: the binaries and examples built alongside (for the integration
+        # tests to start) are programs, not tests.
+        if not msg["profile"]["test"]:
+            continue
+        target = msg["target"]
+        package = msg["package_id"].split("#")[0].rsplit("/", 1)[-1]
+        out.append({
+            "name": target["name"],
+            "kind": target["kind"][0],
+            "package": package,
+            "dir": os.path.dirname(msg["manifest_path"]),
+            "exe": msg["executable"],
+        })
     return out
+
+
+def program(path, name):
+    """The executable of the workspace's binary `name` (not a test harness)."""
+    for msg in artifacts(path):
+        if (not msg["profile"]["test"] and msg["target"]["name"] == name
+                and "bin" in msg["target"]["kind"]):
+            return msg["executable"]
+    return None
 
 
 def run(b, logs, lock):
@@ -70,27 +98,51 @@ def run(b, logs, lock):
 
 def main(argv):
     path = argv[1]
-    jobs = int(argv[argv.index("--jobs") + 1]) if "--jobs" in argv else 3
+    if argv[2] == "--exe":
+        exe = program(path, argv[3])
+        if exe is None:
+            print(f"run_tests: no binary {argv[3]} in {path}", file=sys.stderr)
+            return 1
+        print(exe)
+        return 0
+    phase = argv[2]
+    jobs = int(argv[argv.index("--jobs") + 1]) if "--jobs" in argv else 2
     logs = os.path.join("target", "test-logs")
     os.makedirs(logs, exist_ok=True)
     all_bins = binaries(path)
-    units = [b for b in all_bins if b["kind"] != "test"]
-    integration = [b for b in all_bins if b["kind"] == "test" and b["name"] not in SOLO]
-    solo = [b for b in all_bins if b["kind"] == "test" and b["name"] in SOLO]
-    integration.sort(key=lambda b: ORDER.index(b["name"]) if b["name"] in ORDER else len(ORDER))
+    if phase == "unit":
+        chosen = [b for b in all_bins if b["kind"] != "test"]
+        jobs = 1
+    elif phase == "integration":
+        chosen = [b for b in all_bins if b["kind"] == "test" and b["name"] not in WAITING]
+        chosen.sort(key=lambda b: ORDER.index(b["name"]) if b["name"] in ORDER else len(ORDER))
+        waiting = [b for b in all_bins if b["kind"] == "test" and b["name"] in WAITING]
+        waiting.sort(key=lambda b: WAITING.index(b["name"]))
+    else:
+        print(f"run_tests: unknown phase {phase} (unit, integration)", file=sys.stderr)
+        return 2
+    if not chosen:
+        print(f"run_tests: no test binaries for phase {phase} in {path}", file=sys.stderr)
+        return 1
+    if phase != "integration":
+        waiting = []
     lock = threading.Lock()
-    ok = True
     started = time.time()
-    print(f"== unit tests ({len(units)} binaries)", flush=True)
-    for b in units:
-        ok &= run(b, logs, lock)
-    print(f"== integration tests ({len(integration)} binaries, {jobs} at a time)", flush=True)
+    print(f"== {phase}: {len(chosen)} binaries, {jobs} at a time"
+          + (f"; beside them, {len(waiting)} one after the other" if waiting else ""), flush=True)
+    lane = [True]
+
+    def run_waiting():
+        lane[0] = all([run(b, logs, lock) for b in waiting])
+
+    beside = threading.Thread(target=run_waiting)
+    beside.start()
+    # Every binary runs, whatever failed before it (list() consumes the whole map).
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        ok &= all(pool.map(lambda b: run(b, logs, lock), integration))
-    print(f"== timing-sensitive tests, alone ({len(solo)} binaries)", flush=True)
-    for b in solo:
-        ok &= run(b, logs, lock)
-    print(f"== tests {'passed' if ok else 'FAILED'} in {time.time() - started:.0f} s; logs in {logs}/")
+        ok = all(list(pool.map(lambda b: run(b, logs, lock), chosen)))
+    beside.join()
+    ok = ok and lane[0]
+    print(f"== {phase} {'passed' if ok else 'FAILED'} in {time.time() - started:.0f} s; logs in {logs}/")
     return 0 if ok else 1
 
 

@@ -3,25 +3,27 @@
 //! 1. the subnet, registered with `register_network` by //Alice (the owner coldkey) and
 //!    started with `start_call` (without it the subnet emits nothing);
 //! 2. its hyperparameters in one sudo batch: tempo, commit-reveal and its period, the weights
-//!    rate limit, registration limits, the fewest weights, Yuma3, liquid alpha, the number of
-//!    mechanisms and their emission split; and the chain-wide `StakeThreshold`;
+//!    rate limit, no serving rate limit, registration limits, the fewest weights, Yuma3,
+//!    liquid alpha, the number of mechanisms and their emission split; and the chain-wide
+//!    `StakeThreshold`;
 //! 3. validators registered and staked by //Bob, miners registered by //Charlie, each
 //!    miner's axon served on 127.0.0.x (a sudo batch of `dispatch_as`, one block for all);
 //! 4. blocks built until an epoch has given the staked validators their permits, so that
 //!    they can set weights at once.
 //!
-//! Idempotent: a second run finds the subnet by its owner hotkey and only does what is missing.
+//! Idempotent: a second run finds the subnet by its owner hotkey and only does what is missing
+//! (a miner whose axon is at another address than the config gives it serves it again).
 
 use std::str::FromStr;
 
 use scale_value::Value;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use subxt::utils::AccountId32;
 use subxt_signer::sr25519::Keypair;
 use subxt_signer::SecretUri;
 
 use crate::client::Chain;
-use crate::error::ChainError;
+use crate::error::{ChainError, TxError};
 use crate::storage::{Batch, KeyPart, SUBTENSOR};
 use crate::tx::submit;
 
@@ -37,8 +39,8 @@ pub const VALIDATOR_COLDKEY: &str = "//Bob";
 /// that goes to the owner coldkey's hotkeys).
 pub const MINER_COLDKEY: &str = "//Charlie";
 
-/// What to create.
-#[derive(Debug, Clone)]
+/// What to create. Its `Debug` leaves out the key URIs (wallet seeds).
+#[derive(Clone)]
 pub struct BootstrapConfig {
     /// Blocks per epoch.
     pub tempo: u16,
@@ -103,8 +105,40 @@ impl Default for BootstrapConfig {
     }
 }
 
+impl BootstrapConfig {
+    /// Everything this bootstrap makes on chain but the miners' ports (a bootstrap run again
+    /// with other ports serves the axons again): the recipe of its [`crate::snapshot`]. Key
+    /// URIs (wallet seeds) enter as a hash only.
+    pub fn recipe(&self) -> String {
+        use sha2::Digest;
+        let keys = |uris: &Option<Vec<String>>| match uris {
+            Some(uris) => hex::encode(sha2::Sha256::digest(uris.join("\n").as_bytes())),
+            None => "dev".into(),
+        };
+        format!(
+            "bootstrap v1: tempo {} commit-reveal {} reveal-period {} weights-rate-limit {} min-weights {} validator-stakes {:?} miners {} keys {} validators {} miners {} mechanisms {} split {:?} yuma3 {} liquid-alpha {} stake-threshold {} permits {}",
+            self.tempo,
+            self.commit_reveal,
+            self.reveal_period,
+            self.weights_rate_limit,
+            self.min_allowed_weights,
+            self.validator_stakes_tao,
+            self.miners,
+            self.key_prefix,
+            keys(&self.validator_uris),
+            keys(&self.miner_uris),
+            self.mechanisms,
+            self.emission_split,
+            self.yuma3,
+            self.liquid_alpha,
+            self.stake_threshold,
+            self.wait_for_permits,
+        )
+    }
+}
+
 /// One bootstrapped key.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Member {
     /// The dev secret URI (`//bt-validator-0`, test keys only), or `(wallet key)`.
     pub uri: String,
@@ -113,14 +147,14 @@ pub struct Member {
     /// Its uid on the subnet.
     pub uid: u16,
     /// The axon address miners serve (`127.0.0.x:port`), empty for validators.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub axon: String,
     /// Alpha staked (rao), for validators.
     pub alpha_stake: u64,
 }
 
 /// The bootstrapped subnet.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Subnet {
     /// Its netuid.
     pub netuid: u16,
@@ -142,15 +176,32 @@ pub struct Subnet {
     pub miners: Vec<Member>,
 }
 
-/// An sr25519 key from a dev URI such as `//Alice`.
+impl std::fmt::Debug for BootstrapConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Everything the bootstrap makes (its recipe), never the keys' URIs.
+        f.debug_struct("BootstrapConfig")
+            .field("recipe", &self.recipe())
+            .field("miner_port_base", &self.miner_port_base)
+            .finish()
+    }
+}
+
+/// An sr25519 key from a dev URI such as `//Alice` (or a wallet's `0x` seed). An error never
+/// echoes the URI, which may be a secret seed.
 pub fn dev_key(uri: &str) -> Result<Keypair, ChainError> {
+    let what = if uri.starts_with("//") {
+        "a dev key URI"
+    } else {
+        "a key URI (not shown: it may be a seed)"
+    };
     let secret = SecretUri::from_str(uri)
-        .map_err(|e| ChainError::Localnet(format!("bad key URI {uri}: {e}")))?;
-    Keypair::from_uri(&secret).map_err(|e| ChainError::Localnet(format!("bad key URI {uri}: {e}")))
+        .map_err(|_| ChainError::Localnet(format!("{what} does not parse")))?;
+    Keypair::from_uri(&secret)
+        .map_err(|_| ChainError::Localnet(format!("{what} does not give a key")))
 }
 
 fn ss58(key: &Keypair) -> String {
-    AccountId32(key.public_key().0).to_string()
+    bt_core::ss58::bittensor(&key.public_key().0)
 }
 
 fn u(v: impl Into<u128>) -> Value {
@@ -163,6 +214,7 @@ fn account(key: &Keypair) -> Value {
 
 /// A `RuntimeCall` value: `pallet.call(args)`.
 pub fn runtime_call(pallet: &str, call: &str, args: Vec<Value>) -> Value {
+    crate::items::check_listed(crate::items::Kind::Call, pallet, call);
     Value::unnamed_variant(pallet, vec![Value::unnamed_variant(call, args)])
 }
 
@@ -170,7 +222,7 @@ pub fn runtime_call(pallet: &str, call: &str, args: Vec<Value>) -> Value {
 /// limit is the bound), in order.
 async fn batch_all(chain: &Chain, signer: &Keypair, calls: Vec<Value>) -> Result<(), ChainError> {
     for chunk in calls.chunks(32) {
-        let call = subxt::dynamic::tx(
+        let call = crate::tx::dynamic_call(
             "Utility",
             "batch_all",
             vec![Value::unnamed_composite(chunk.to_vec())],
@@ -204,9 +256,19 @@ pub async fn sudo(
     call: Value,
     what: &str,
 ) -> Result<(), ChainError> {
+    sudo_included(chain, sudo_key, call, what).await.map(|_| ())
+}
+
+/// [`sudo`], returning the included extrinsic (its events).
+async fn sudo_included(
+    chain: &Chain,
+    sudo_key: &Keypair,
+    call: Value,
+    what: &str,
+) -> Result<crate::tx::Included, ChainError> {
     let included = submit(
         chain,
-        &subxt::dynamic::tx("Sudo", "sudo", vec![call]),
+        &crate::tx::dynamic_call("Sudo", "sudo", vec![call]),
         sudo_key,
     )
     .await?;
@@ -216,7 +278,7 @@ pub async fn sudo(
         Some(fields) => {
             return Err(ChainError::Localnet(format!(
                 "sudo {what} failed inside the sudo call: {}",
-                crate::tx::dispatch_error_name(metadata.clone(), fields.get(1..).unwrap_or(&[]))
+                crate::tx::dispatch_error(metadata.clone(), fields.get(1..).unwrap_or(&[]))
             )))
         }
         None => return Err(ChainError::Localnet(format!("sudo {what}: no Sudid event"))),
@@ -226,10 +288,10 @@ pub async fn sudo(
         // (index: u32, error: DispatchError)
         return Err(ChainError::Localnet(format!(
             "sudo {what}: an item of the batch failed: {}",
-            crate::tx::dispatch_error_name(metadata, fields.get(4..).unwrap_or(&[]))
+            crate::tx::dispatch_error(metadata, fields.get(4..).unwrap_or(&[]))
         )));
     }
-    Ok(())
+    Ok(included)
 }
 
 /// The keys of one bootstrap.
@@ -299,6 +361,9 @@ fn hyperparameter_calls(netuid: u16, config: &BootstrapConfig) -> Vec<Value> {
             "sudo_set_weights_set_rate_limit",
             vec![net(), u(config.weights_rate_limit)],
         ),
+        // No wait between two serve_axons: a bootstrap resumed with another port base serves
+        // its miners again at once.
+        admin("sudo_set_serving_rate_limit", vec![net(), u(0u64)]),
         admin(
             "sudo_set_max_registrations_per_block",
             vec![net(), u(256u16)],
@@ -342,9 +407,10 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
     let keys = Keys::new(config)?;
     let (validators, miners) = (&keys.validators, &keys.miners);
 
-    // 1. The subnet, found by its owner hotkey or created and started. No rate limit on new
-    //    subnets, and no admin freeze window (it would block root's setters for the 10 blocks
-    //    before each epoch, almost a whole tempo here).
+    // 1. The subnet, found by its owner hotkey or registered. No rate limit on new subnets,
+    //    and no admin freeze window (it would block root's setters for the 10 blocks before
+    //    each epoch, almost a whole tempo here).
+    let mut started = true;
     let netuid = match find_subnet(chain, &owner.public_key().0).await? {
         Some(netuid) => netuid,
         None => {
@@ -359,7 +425,7 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
                 "network rate limit and freeze window",
             )
             .await?;
-            let call = subxt::dynamic::tx(
+            let call = crate::tx::dynamic_call(
                 SUBTENSOR,
                 "register_network",
                 call_args(chain, "register_network", vec![account(&owner)]).await?,
@@ -378,94 +444,121 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
                     ))
                 }
             };
-            let start = subxt::dynamic::tx(SUBTENSOR, "start_call", vec![u(netuid)]);
-            submit(chain, &start, &alice).await?;
+            // Started in the batch below.
+            started = false;
             netuid
         }
     };
 
-    // 2. Hyperparameters, and the chain-wide stake threshold.
-    let mut calls = hyperparameter_calls(netuid, config);
-    calls.push(runtime_call(
-        "AdminUtils",
-        "sudo_set_stake_threshold",
-        vec![u(config.stake_threshold)],
-    ));
-    sudo_batch(chain, &alice, calls, "the subnet's hyperparameters").await?;
-
-    // 3. Fund the hotkeys that have no balance yet (they sign their own transactions).
-    let state = current_state(chain, netuid, validators, miners).await?;
+    // 2. Everything else in sudo batches of a block each, every call as the origin it needs
+    //    (root for the hyperparameters, each key's own signed origin for the rest, which
+    //    runs every check a signed call runs): the subnet started; its hyperparameters and
+    //    the chain-wide stake threshold; the hotkeys funded (they sign their own
+    //    transactions); validators registered (first, so they get the low uids) and staked,
+    //    miners registered and serving. One by one this was a block per call kind, and a
+    //    256-uid subnet needed 253 blocks for its axons.
+    let state = current_state(chain, netuid, config, validators, miners).await?;
+    let mut planned: Vec<(Option<&Keypair>, Value, u32)> = Vec::new();
+    let mut add = |origin, call, cost| planned.push((origin, call, cost));
+    if !started {
+        add(
+            Some(&alice),
+            runtime_call(SUBTENSOR, "start_call", vec![u(netuid)]),
+            0,
+        );
+    }
+    for call in hyperparameter_calls(netuid, config) {
+        add(None, call, 0);
+    }
+    let threshold = vec![u(config.stake_threshold)];
+    add(
+        None,
+        runtime_call("AdminUtils", "sudo_set_stake_threshold", threshold),
+        0,
+    );
     let mut to_fund: Vec<&Keypair> = validators.iter().chain(miners).collect();
     to_fund.push(&owner);
-    fund(chain, &alice, &to_fund).await?;
-
-    // 4. Register (validators first, so they get the low uids), stake, serve.
-    let register = |keys: &[Keypair], done: &[bool]| -> Vec<Value> {
-        keys.iter()
-            .zip(done)
-            .filter(|(_, registered)| !**registered)
-            .map(|(key, _)| {
-                runtime_call(SUBTENSOR, "burned_register", vec![u(netuid), account(key)])
-            })
-            .collect()
-    };
+    for transfer in unfunded_transfers(chain, &to_fund).await? {
+        add(Some(&alice), transfer, 0);
+    }
     let nv = validators.len();
-    batch_all(chain, &bob, register(validators, &state.registered[..nv])).await?;
-    batch_all(chain, &charlie, register(miners, &state.registered[nv..])).await?;
-    let stakes: Vec<Value> = validators
+    let register =
+        |key: &Keypair| runtime_call(SUBTENSOR, "burned_register", vec![u(netuid), account(key)]);
+    for (key, _) in validators
+        .iter()
+        .zip(&state.registered[..nv])
+        .filter(|(_, r)| !**r)
+    {
+        add(Some(&bob), register(key), HEAVY);
+    }
+    for (key, _) in miners
+        .iter()
+        .zip(&state.registered[nv..])
+        .filter(|(_, r)| !**r)
+    {
+        add(Some(&charlie), register(key), HEAVY);
+    }
+    for ((key, tao), _) in validators
         .iter()
         .zip(&config.validator_stakes_tao)
         .zip(&state.staked)
         .filter(|(_, staked)| !**staked)
-        .map(|((key, tao), _)| {
-            runtime_call(
-                SUBTENSOR,
-                "add_stake",
-                vec![account(key), u(netuid), u(tao.saturating_mul(RAO_PER_TAO))],
-            )
-        })
-        .collect();
-    batch_all(chain, &bob, stakes).await?;
-    // Each miner's serve_axon is dispatched with that miner's own signed origin, all in one
-    // block (see [`dispatch_as_each`]): one by one, a 256-uid subnet would need 253 blocks.
-    let serves: Vec<(&Keypair, Value)> = miners
+    {
+        let args = vec![account(key), u(netuid), u(tao.saturating_mul(RAO_PER_TAO))];
+        add(
+            Some(&bob),
+            runtime_call(SUBTENSOR, "add_stake", args),
+            HEAVY,
+        );
+    }
+    for (i, (key, _)) in miners
         .iter()
         .zip(&state.served)
         .enumerate()
         .filter(|(_, (_, served))| !**served)
-        .map(|(i, (key, _))| {
-            let (ip, port) = miner_address(config, i);
-            let args = vec![
-                u(netuid),
-                u(1u32),
-                u(u32::from(ip)),
-                u(port),
-                u(4u8),
-                u(4u8),
-                u(0u8),
-                u(0u8),
-            ];
-            (key, runtime_call(SUBTENSOR, "serve_axon", args))
-        })
+    {
+        let (ip, port) = miner_address(config, i);
+        let args = vec![
+            u(netuid),
+            u(1u32),
+            u(u32::from(ip)),
+            u(port),
+            u(4u8),
+            u(4u8),
+            u(0u8),
+            u(0u8),
+        ];
+        add(
+            Some(key),
+            runtime_call(SUBTENSOR, "serve_axon", args),
+            LIGHT,
+        );
+    }
+    let costs: Vec<u32> = planned.iter().map(|(_, _, cost)| *cost).collect();
+    let calls: Vec<(Option<&Keypair>, Value)> = planned
+        .into_iter()
+        .map(|(origin, call, _)| (origin, call))
         .collect();
-    for chunk in serves.chunks(64) {
-        for (i, result) in dispatch_as_each(chain, &alice, chunk)
+    for range in block_sized(&costs) {
+        let first = range.start;
+        for (i, result) in sudo_dispatch(chain, &alice, &calls[range], "the bootstrap")
             .await?
             .into_iter()
             .enumerate()
         {
-            result
-                .map_err(|e| ChainError::Localnet(format!("serve_axon of a miner ({i}): {e}")))?;
+            result.map_err(|e| {
+                ChainError::Localnet(format!("the bootstrap's call {} failed: {e}", first + i))
+            })?;
         }
     }
 
-    // 5. Permits: an epoch gives them to the staked validators above the threshold.
+    // 3. Permits: an epoch gives them to the staked validators above the threshold.
     if config.wait_for_permits {
         wait_for_permits(chain, netuid, config).await?;
     }
 
-    // 6. Report what is on chain now.
-    let state = current_state(chain, netuid, validators, miners).await?;
+    // 4. Report what is on chain now.
+    let state = current_state(chain, netuid, config, validators, miners).await?;
     let missing = |what: &str, flags: &[bool]| -> Result<(), ChainError> {
         match flags.iter().filter(|f| !**f).count() {
             0 => Ok(()),
@@ -524,8 +617,8 @@ pub async fn bootstrap(chain: &Chain, config: &BootstrapConfig) -> Result<Subnet
     })
 }
 
-/// Sends 1000 TAO from `funder` to each of `keys` that has no account yet, in one batch.
-pub async fn fund(chain: &Chain, funder: &Keypair, keys: &[&Keypair]) -> Result<(), ChainError> {
+/// The transfers of 1000 TAO to each of `keys` that has no account yet.
+async fn unfunded_transfers(chain: &Chain, keys: &[&Keypair]) -> Result<Vec<Value>, ChainError> {
     let at = chain.at_best().await?;
     let mut transfers = Vec::new();
     // Balances live in System.Account, outside SubtensorModule: read them one by one.
@@ -549,7 +642,7 @@ pub async fn fund(chain: &Chain, funder: &Keypair, keys: &[&Keypair]) -> Result<
             ));
         }
     }
-    batch_all(chain, funder, transfers).await
+    Ok(transfers)
 }
 
 /// Registers `hotkeys` on `netuid` with `burned_register`, paid by `coldkey`, in one batch;
@@ -586,55 +679,94 @@ pub async fn register_neurons(
         .collect()
 }
 
-/// Dispatches each `(signer, call)` with the signer's own signed origin, all in one block:
-/// `sudo(Utility.batch([dispatch_as(Signed(signer), call), …]))` signed by the sudo key (a
-/// local chain's shortcut; the calls run every check a signed call runs). Returns each call's
-/// result in order: `Err` names the module error.
+/// Dispatches each `(signer, call)` with the signer's own signed origin, all in one block
+/// (see [`sudo_dispatch`]). Returns each call's result in order: `Err` is the typed refusal.
 pub async fn dispatch_as_each(
     chain: &Chain,
     sudo_key: &Keypair,
     calls: &[(&Keypair, Value)],
-) -> Result<Vec<Result<(), String>>, ChainError> {
+) -> Result<Vec<Result<(), TxError>>, ChainError> {
+    let calls: Vec<(Option<&Keypair>, Value)> =
+        calls.iter().map(|(k, c)| (Some(*k), c.clone())).collect();
+    sudo_dispatch(chain, sudo_key, &calls, "dispatch_as").await
+}
+
+/// Dispatches `calls` in one block: `sudo(Utility.batch([...]))` signed by the sudo key (a
+/// local chain's shortcut), each call as root (`None`) or with a key's own signed origin
+/// (`Utility.dispatch_as(Signed(key), call)`: it runs every check a signed call runs).
+/// Returns each call's result in order (`Err` is the typed refusal of a signed call); a
+/// root call that fails stops the batch, and is an error.
+pub async fn sudo_dispatch(
+    chain: &Chain,
+    sudo_key: &Keypair,
+    calls: &[(Option<&Keypair>, Value)],
+    what: &str,
+) -> Result<Vec<Result<(), TxError>>, ChainError> {
     if calls.is_empty() {
         return Ok(Vec::new());
     }
     let wrapped: Vec<Value> = calls
         .iter()
-        .map(|(signer, call)| {
-            let origin = Value::unnamed_variant(
-                "system",
-                vec![Value::unnamed_variant("Signed", vec![account(signer)])],
-            );
-            runtime_call("Utility", "dispatch_as", vec![origin, call.clone()])
+        .map(|(signer, call)| match signer {
+            None => call.clone(),
+            Some(signer) => {
+                let origin = Value::unnamed_variant(
+                    "system",
+                    vec![Value::unnamed_variant("Signed", vec![account(signer)])],
+                );
+                runtime_call("Utility", "dispatch_as", vec![origin, call.clone()])
+            }
         })
         .collect();
     let batch = runtime_call("Utility", "batch", vec![Value::unnamed_composite(wrapped)]);
-    let included = submit(
-        chain,
-        &subxt::dynamic::tx("Sudo", "sudo", vec![batch]),
-        sudo_key,
-    )
-    .await?;
+    let included = sudo_included(chain, sudo_key, batch, what).await?;
     let metadata = chain.at_best().await?.metadata();
-    let results: Vec<Result<(), String>> = included
+    let mut signed = included
         .all_event_fields("Utility", "DispatchedAs")
-        .iter()
+        .into_iter()
         .map(|fields| match fields.first() {
             Some(0) => Ok(()),
-            _ => Err(crate::tx::dispatch_error_name(
+            _ => Err(crate::tx::dispatch_error(
                 metadata.clone(),
                 fields.get(1..).unwrap_or(&[]),
             )),
+        });
+    let results: Vec<Result<(), TxError>> = calls
+        .iter()
+        .map(|(signer, _)| match signer {
+            None => Some(Ok(())),
+            Some(_) => signed.next(),
         })
-        .collect();
-    if results.len() != calls.len() {
-        return Err(ChainError::Localnet(format!(
-            "dispatch_as: {} results for {} calls",
-            results.len(),
-            calls.len()
-        )));
-    }
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            ChainError::Localnet(format!(
+                "sudo {what}: fewer DispatchedAs events than signed calls"
+            ))
+        })?;
     Ok(results)
+}
+
+/// How much of a block a call of the bootstrap takes: registrations and stakes are the heavy
+/// calls (32 of them fill a block), axons half that, the rest next to nothing.
+const HEAVY: u32 = 2;
+const LIGHT: u32 = 1;
+const BLOCK: u32 = 64;
+
+/// The index ranges of `costs` that fit a block each, in order.
+fn block_sized(costs: &[u32]) -> Vec<std::ops::Range<usize>> {
+    let mut chunks = Vec::new();
+    let (mut start, mut used) = (0, 0);
+    for (i, &c) in costs.iter().enumerate() {
+        if used + c > BLOCK {
+            chunks.push(start..i);
+            (start, used) = (i, 0);
+        }
+        used += c;
+    }
+    if start < costs.len() {
+        chunks.push(start..costs.len());
+    }
+    chunks
 }
 
 /// `calls` in one `sudo(Utility.batch_all(calls))`.
@@ -741,12 +873,15 @@ struct State {
     uids: Vec<Option<u16>>,
     alpha: Vec<u64>,
     staked: Vec<bool>,
+    /// The miner serves its axon at the address the config gives it (a bootstrap resumed with
+    /// another port base serves again).
     served: Vec<bool>,
 }
 
 async fn current_state(
     chain: &Chain,
     netuid: u16,
+    config: &BootstrapConfig,
     validators: &[Keypair],
     miners: &[Keypair],
 ) -> Result<State, ChainError> {
@@ -788,8 +923,36 @@ async fn current_state(
         if i < validators.len() {
             state.staked.push(alpha > 0);
         } else {
-            state.served.push(v.exists(axon));
+            let (ip, port) = miner_address(config, i - validators.len());
+            let stored = v.get_opt::<crate::metagraph::StoredAxon>(axon)?;
+            state
+                .served
+                .push(stored.is_some_and(|a| a.ip == u128::from(u32::from(ip)) && a.port == port));
         }
     }
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A seed URI given for a key never appears in an error or in the config's `Debug`.
+    #[test]
+    fn key_uris_are_never_printed() {
+        let seed = "0x1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2bZZ";
+        let Err(err) = dev_key(seed).map(|_| ()) else {
+            panic!("not a seed")
+        };
+        let err = err.to_string();
+        assert!(!err.contains("1a2b3c4d5e6f"), "{err}");
+        let valid = "0x1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b";
+        let config = BootstrapConfig {
+            validator_uris: Some(vec![valid.into(), valid.into()]),
+            ..BootstrapConfig::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("1a2b3c4d5e6f"), "{shown}");
+        assert!(shown.contains("tempo 10"), "{shown}");
+    }
 }

@@ -12,8 +12,10 @@
 //! - [`timelock`]: commit-reveal v4 (timelocked commits the chain reveals) and its read-back;
 //! - [`view`]: the metagraph as people read it (SS58 keys, units, the SDK's field names);
 //! - [`blocks`]: new heads with reconnect and backoff;
+//! - [`items`]: every storage item, call and runtime API the crate uses, per runtime generation;
 //! - [`localnet`], [`bootstrap`], [`beacon`] (native): a chopsticks node, a dev subnet and a
-//!   test drand beacon for tests and demos.
+//!   test drand beacon for tests and demos; [`snapshot`] (native): bootstrapped chains made
+//!   once and started from copies.
 
 #[cfg(feature = "native")]
 pub mod beacon;
@@ -24,9 +26,12 @@ pub mod client;
 pub mod drand;
 pub mod error;
 pub mod history;
+pub mod items;
 #[cfg(feature = "native")]
 pub mod localnet;
 pub mod metagraph;
+#[cfg(feature = "native")]
+pub mod snapshot;
 pub mod storage;
 pub mod timelock;
 pub mod tx;
@@ -34,6 +39,6 @@ pub mod view;
 pub mod weights;
 
 pub use client::{resolve_endpoint, Chain};
-pub use error::{ChainError, TxError};
+pub use error::{ChainError, RevealError, TxError};
 /// An account id (hotkey, coldkey); `Display` gives its SS58 address.
 pub use subxt::utils::AccountId32;

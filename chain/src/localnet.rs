@@ -81,6 +81,11 @@ pub struct LocalnetConfig {
     /// Keep the chain in this SQLite file (chopsticks `--db`); when the file already holds a
     /// chain, the node resumes from its newest block, so a restarted node keeps its state.
     pub db: Option<PathBuf>,
+    /// Start from a copy of this saved chain (a chopsticks database, such as a
+    /// [`crate::snapshot`]): the node resumes from its newest block. The copy goes to `db`
+    /// when that file does not hold a chain yet, else (without `db`) into the node's own
+    /// folder, deleted with it. A `db` that already holds a chain is resumed instead.
+    pub start_from: Option<PathBuf>,
 }
 
 impl LocalnetConfig {
@@ -98,6 +103,7 @@ impl LocalnetConfig {
             port: 0,
             ready_timeout: Duration::from_secs(120),
             db: None,
+            start_from: None,
         }
     }
 
@@ -175,7 +181,7 @@ impl Localnet {
                 "--build-block-mode",
                 "Instant",
             ])
-            .args(db_args(config.db.as_deref(), workdir.path())?)
+            .args(db_args(config, workdir.path())?)
             .current_dir(workdir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -379,21 +385,56 @@ fn tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(15)..].join("\n")
 }
 
-/// `--db FILE`; when the file already holds a chain, also a config file (written into
-/// `workdir`) that says `resume: true`: the command line would pass "true" as a string, which
-/// chopsticks' schema refuses.
-fn db_args(db: Option<&Path>, workdir: &Path) -> Result<Vec<std::ffi::OsString>, ChainError> {
-    let Some(db) = db else {
-        return Ok(Vec::new());
+/// `--db FILE` (after copying `start_from` there, see [`LocalnetConfig::start_from`]); when the
+/// file holds a chain, also a config file (written into `workdir`) that says `resume: true`:
+/// the command line would pass "true" as a string, which chopsticks' schema refuses.
+fn db_args(config: &LocalnetConfig, workdir: &Path) -> Result<Vec<std::ffi::OsString>, ChainError> {
+    let holds_chain = |db: &Path| std::fs::metadata(db).is_ok_and(|m| m.len() > 0);
+    let db = match (&config.db, &config.start_from) {
+        (None, None) => return Ok(Vec::new()),
+        (Some(db), _) if holds_chain(db) => db.clone(),
+        (db, Some(saved)) => {
+            let db = db.clone().unwrap_or_else(|| workdir.join("chain.sqlite"));
+            copy_database(saved, &db)?;
+            db
+        }
+        (Some(db), None) => db.clone(),
     };
     let mut args = vec!["--db".into(), db.as_os_str().to_owned()];
-    if std::fs::metadata(db).is_ok_and(|m| m.len() > 0) {
+    if holds_chain(&db) {
         let config = workdir.join("resume.json");
         std::fs::write(&config, r#"{"resume": true}"#)
             .map_err(|e| ChainError::Localnet(format!("cannot write {}: {e}", config.display())))?;
         args.extend(["--config".into(), config.into_os_string()]);
     }
     Ok(args)
+}
+
+/// Copies the chopsticks database `from` to `to`, with its write-ahead log: SQLite keeps the
+/// newest blocks in `<file>-wal` until a checkpoint, and reads them back from there on open.
+pub fn copy_database(from: &Path, to: &Path) -> Result<(), ChainError> {
+    let with_suffix = |p: &Path, suffix: &str| {
+        let mut name = p.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let (src, dst) = (with_suffix(from, suffix), with_suffix(to, suffix));
+        match std::fs::copy(&src, &dst) {
+            Ok(_) => {}
+            Err(e) if !suffix.is_empty() && e.kind() == std::io::ErrorKind::NotFound => {
+                let _ = std::fs::remove_file(&dst);
+            }
+            Err(e) => {
+                return Err(ChainError::Localnet(format!(
+                    "cannot copy the saved chain {} to {}: {e}",
+                    src.display(),
+                    dst.display()
+                )))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds one block now (chopsticks' `dev_newBlock`): a local chain only builds blocks when

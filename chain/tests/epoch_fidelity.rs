@@ -25,7 +25,7 @@ use bt_chain::localnet::{new_block, Localnet, LocalnetConfig, VendoredSpec};
 use bt_chain::weights::{
     commit_weights_call, reveal_weights_call, set_weights_call, Target, WeightsToSet,
 };
-use bt_chain::{metagraph, Chain};
+use bt_chain::{metagraph, Chain, RevealError, TxError};
 use scale_value::Value;
 use subxt_signer::sr25519::Keypair;
 
@@ -234,7 +234,7 @@ async fn reveal_due(chain: &Chain, live: &mut Live) {
             Ok(()) => {
                 live.first_weights_block.get_or_insert(head);
             }
-            Err(e) if e.contains("RevealTooEarly") => waiting.push(p),
+            Err(TxError::Reveal(RevealError::TooEarly)) => waiting.push(p),
             Err(e) => panic!("reveal on subnet {}: {e}", live.subnet.netuid),
         }
     }

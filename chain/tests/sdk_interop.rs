@@ -10,12 +10,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
-use bt_chain::bootstrap::{bootstrap, dev_key, BootstrapConfig, Subnet};
+use bt_chain::bootstrap::{dev_key, BootstrapConfig, Subnet};
 use bt_chain::localnet::{run_epochs, Localnet, LocalnetConfig, VendoredSpec};
+use bt_chain::snapshot::start_bootstrapped;
 use bt_chain::weights::{commit_weights, reveal_weights, set_weights, Target, WeightsToSet};
-use bt_chain::{metagraph, AccountId32, Chain, ChainError, TxError};
+use bt_chain::{metagraph, AccountId32, Chain, ChainError, RevealError, TxError};
 use bt_core::metagraph::Metagraph;
 use serde_json::Value;
 
@@ -252,24 +252,20 @@ fn sdk_pairs(uri: &str, subnet: &Subnet, weights: [f64; 6]) -> String {
     format!("{uri}:{}", pairs.join(","))
 }
 
-async fn start(spec: &str) -> (Localnet, Chain) {
+/// A node on spec `spec` with `config`'s subnet, started from the snapshot of its bootstrap.
+async fn bootstrapped(spec: &str, config: &BootstrapConfig) -> (Localnet, Chain, Subnet) {
     let repo = repo();
-    let mut config = LocalnetConfig::for_repo(&repo);
-    config.chain_spec = VendoredSpec::by_name(spec).expect("vendored").path(&repo);
-    let node = Localnet::start(&config).await.expect("local chain");
-    let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30))
+    let mut localnet = LocalnetConfig::for_repo(&repo);
+    localnet.chain_spec = VendoredSpec::by_name(spec).expect("vendored").path(&repo);
+    start_bootstrapped(&localnet, config, None)
         .await
-        .expect("connects");
-    (node, chain)
+        .expect("the local chain starts with the subnet bootstrapped")
 }
 
 /// Ours and the SDK set weights, two epochs run; at one block both SDKs read what we read.
 async fn sync_equals_the_sdks(spec: &str) {
-    let (node, chain) = start(spec).await;
+    let (node, chain, subnet) = bootstrapped(spec, &BootstrapConfig::default()).await;
     let endpoint = node.endpoint();
-    let subnet = bootstrap(&chain, &BootstrapConfig::default())
-        .await
-        .expect("bootstrap");
     let target = Target::subnet(subnet.netuid);
 
     // Validator 0 sets weights with our crate; validator 1 with the SDK.
@@ -335,18 +331,16 @@ async fn our_sync_equals_the_sdks_on_spec_385() {
 /// subnet, so the storage index is not the netuid.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hash_commits_interoperate_in_mechanism_1() {
-    let (node, chain) = start("425").await;
-    let endpoint = node.endpoint();
-    let subnet = bootstrap(
-        &chain,
+    let (node, chain, subnet) = bootstrapped(
+        "425",
         &BootstrapConfig {
             commit_reveal: true,
             mechanisms: 2,
             ..BootstrapConfig::default()
         },
     )
-    .await
-    .expect("bootstrap");
+    .await;
+    let endpoint = node.endpoint();
     let target = Target {
         netuid: subnet.netuid,
         mecid: 1,
@@ -386,7 +380,7 @@ async fn hash_commits_interoperate_in_mechanism_1() {
     for _ in 0..40 {
         match reveal_weights(&chain, &v0, target, &ours, &salt).await {
             Ok(_) => break,
-            Err(ChainError::Tx(TxError::Reveal(_))) => {
+            Err(ChainError::Tx(TxError::Reveal(RevealError::TooEarly))) => {
                 bt_chain::localnet::new_block(&chain).await.unwrap()
             }
             Err(e) => panic!("our reveal: {e}"),

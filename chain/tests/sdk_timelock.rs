@@ -16,12 +16,13 @@ use std::process::Command;
 use std::time::Duration;
 
 use bt_chain::beacon::{write_pulses, TestBeacon};
-use bt_chain::bootstrap::{bootstrap, dev_key, BootstrapConfig};
+use bt_chain::bootstrap::{dev_key, BootstrapConfig};
 use bt_chain::drand::QUICKNET_ROUND_1000;
-use bt_chain::localnet::{run_epochs, Localnet, LocalnetConfig};
+use bt_chain::localnet::{run_epochs, LocalnetConfig};
+use bt_chain::snapshot::start_bootstrapped;
 use bt_chain::timelock::commit_timelocked_weights;
 use bt_chain::weights::{Target, WeightsToSet};
-use bt_chain::{metagraph, AccountId32, Chain};
+use bt_chain::{metagraph, AccountId32};
 use serde_json::Value;
 
 /// Debian's libfaketime, under the machine's multiarch folder.
@@ -66,23 +67,20 @@ fn sdk(endpoint: &str, netuid: u16, args: &[String], fake_clock: Option<&Path>) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timelocked_commits_are_revealed_by_the_chain_both_ways() {
-    let node = Localnet::start(&LocalnetConfig::for_repo(&repo()))
-        .await
-        .expect("local chain");
-    let endpoint = node.endpoint();
-    let chain = Chain::connect(&endpoint, Duration::from_secs(30))
-        .await
-        .unwrap();
-    let subnet = bootstrap(
-        &chain,
+    // The commit-reveal subnet of the timelock tests, from the snapshot they share; the chain
+    // keeps quicknet's real beacon key.
+    let (node, chain, subnet) = start_bootstrapped(
+        &LocalnetConfig::for_repo(&repo()),
         &BootstrapConfig {
             commit_reveal: true,
             miners: 3,
             ..BootstrapConfig::default()
         },
+        None,
     )
     .await
-    .expect("bootstrap");
+    .expect("the local chain starts with the subnet bootstrapped");
+    let endpoint = node.endpoint();
     let netuid = subnet.netuid;
     let miners: Vec<u16> = subnet.miners.iter().map(|m| m.uid).collect();
 

@@ -10,8 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use bt_chain::beacon::TestBeacon;
-use bt_chain::bootstrap::{bootstrap, dev_key, sudo_admin, BootstrapConfig, Subnet};
-use bt_chain::localnet::{new_blocks, Localnet};
+use bt_chain::bootstrap::{dev_key, sudo_admin, BootstrapConfig, Subnet};
+use bt_chain::localnet::{new_blocks, Localnet, LocalnetConfig};
+use bt_chain::snapshot::start_bootstrapped;
 use bt_chain::timelock::{
     commit_timelocked_weights, plan_commit, submit_timelocked_commit, verify_timelocked,
     DropReason, TimelockOutcome, TimelockedCommit,
@@ -24,27 +25,23 @@ use scale_value::Value;
 /// Chopsticks stamps each block 12 s after its parent (subtensor's slot duration).
 const BLOCK_TIME: Duration = Duration::from_secs(12);
 
-async fn start() -> (Localnet, Chain) {
-    Localnet::start_in_repo(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .await
-        .expect("the local chain starts (run npm ci; scripts/setup.sh does)")
-}
-
-/// A node with the test beacon installed and a commit-reveal subnet bootstrapped on it.
+/// A node with the test beacon installed and a commit-reveal subnet bootstrapped on it (started
+/// from the snapshot of that bootstrap, which `chain/tests/localnet.rs` shares).
 async fn subnet_with_beacon(config: BootstrapConfig) -> (Localnet, Chain, TestBeacon, Subnet) {
-    let (node, chain) = start().await;
+    let repo = LocalnetConfig::find_repo(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .expect("the checkout, after npm ci (scripts/setup.sh does it)");
     let beacon = TestBeacon::new();
-    beacon.install(&chain).await.expect("beacon installed");
-    let subnet = bootstrap(
-        &chain,
+    let (node, chain, subnet) = start_bootstrapped(
+        &LocalnetConfig::for_repo(&repo),
         &BootstrapConfig {
             commit_reveal: true,
             miners: 3,
             ..config
         },
+        Some(&beacon),
     )
     .await
-    .expect("bootstrap");
+    .expect("the local chain starts with the subnet bootstrapped");
     beacon.publish_due(&chain).await.expect("first pulses");
     (node, chain, beacon, subnet)
 }

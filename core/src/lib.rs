@@ -15,7 +15,8 @@
 //! - [`health`]: stale weights, weights without a permit, unweighted miners;
 //! - [`history`]: a subnet's stored values at its last epochs, per-uid series and charts;
 //! - [`diff`]: what changed between two epochs (gainers, losers, weights);
-//! - [`units`]: u16 proportions and rao as people read them.
+//! - [`units`]: u16 proportions and rao as people read them;
+//! - [`ss58`]: addresses, read and written as the SDK does (the project's one SS58 codec).
 //!
 //! The crate is `no_std` + `alloc` so that the same code compiles to `wasm32-unknown-unknown`.
 #![no_std]
@@ -35,6 +36,7 @@ pub mod metagraph;
 pub mod numpy;
 pub mod replay;
 pub mod schedule;
+pub mod ss58;
 pub mod stake;
 pub mod units;
 pub mod volume;

@@ -3,8 +3,13 @@
 //! format is 42; like the SDK (sp-core's `from_ss58check`), an address is also accepted in any
 //! format of the SS58 registry it ships (1.51.0), and refused in the reserved formats 46 and 47
 //! or in a format the registry does not know. `wire/tests/btauth_interop.rs` holds this against
-//! the SDK for all 16,384 formats.
+//! the SDK for all 16,384 formats, and `bt-chain`'s view against subxt's `AccountId32`.
+//!
+//! The project's one SS58 codec: the validator, the miner's servers, the chain crate and the
+//! explorer all print and read addresses through it.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use blake2::{Blake2b512, Digest};
 
 /// Bittensor's (and substrate's generic) address format.
@@ -112,12 +117,12 @@ pub fn bittensor(key: &[u8; 32]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     #[test]
-    fn round_trips_and_agrees_with_the_chain_crate() {
+    fn round_trips() {
         let key = [7u8; 32];
         let ours = bittensor(&key);
-        assert_eq!(ours, bt_chain::AccountId32(key).to_string());
         assert_eq!(decode(&ours), Ok((key, 42)));
         for format in [0, 2, 63, 65, 255, 14998] {
             assert_eq!(decode(&encode(&key, format)), Ok((key, format)));

@@ -5,7 +5,8 @@
 //!
 //! After every kill: at least one state file is valid, nothing is quarantined as corrupt, and
 //! the restart resumes from a step no older than the last save that completed before the kill.
-//! The counts are printed for RELIABILITY.md.
+//! The counts are printed for RELIABILITY.md, with the seed of the kill moments:
+//! `BT_CRASH_SEED=<seed>` replays a failing run's moments.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -42,7 +43,8 @@ fn resumed_step(log: &str) -> Option<u64> {
         .and_then(step_of)
 }
 
-/// A small deterministic generator (the kill moments must be random, not reproducible runs).
+/// A small deterministic generator: the kill moments are random per run (seeded from the clock),
+/// and a run's seed replays them.
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, below: u64) -> u64 {
@@ -92,10 +94,18 @@ fn a_hundred_sigkills_lose_no_completed_round() {
         .collect();
 
     let state_dir = tmp.path().join("state");
-    let mut rng = Lcg(std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64);
+    // The kill moments are random; the seed is printed, and BT_CRASH_SEED replays a run's.
+    let seed = std::env::var("BT_CRASH_SEED")
+        .ok()
+        .map(|s| s.parse::<u64>().expect("BT_CRASH_SEED is a u64"))
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    println!("crash-safety seed {seed} (BT_CRASH_SEED={seed} replays these kill moments)");
+    let mut rng = Lcg(seed);
     let (mut in_write, mut between_renames, mut from_previous, mut resumed) = (0, 0, 0, 0);
     let mut saved_before_kill = 0u64;
     let mut window_ms = 1400;
@@ -207,6 +217,7 @@ fn a_hundred_sigkills_lose_no_completed_round() {
             "resumed_from_the_previous_file": from_previous,
             "last_step_saved": saved_before_kill,
             "kill_window_ms": window_ms,
+            "seed": seed,
             "corrupt_files": 0,
             "seconds": started.elapsed().as_secs_f64(),
         })

@@ -10,6 +10,7 @@
 //! - [`state`]: the crash-safe state file;
 //! - [`task`]: what miners are asked and how answers are judged (the `Task` trait);
 //! - [`run`]: the validation loop (`validator run`);
+//! - `test_hooks`: the integration tests' pauses, only with the `test-hooks` feature;
 //! - [`wallet`]: `bt_wire::wallet`, re-exported for the chain subcommands' dev wallets.
 
 pub mod btauth;
@@ -22,6 +23,7 @@ pub mod offline;
 pub mod run;
 pub mod state;
 pub mod task;
+mod test_hooks;
 
 pub use bt_wire::wallet;
 

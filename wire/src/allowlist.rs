@@ -78,7 +78,7 @@ impl Allowlist {
         if self.admits_everyone() {
             return Ok(None);
         }
-        let (public, _) = crate::ss58::decode(hotkey).map_err(|_| NotRegistered)?;
+        let (public, _) = bt_core::ss58::decode(hotkey).map_err(|_| NotRegistered)?;
         self.check(&public)
     }
 
@@ -91,22 +91,26 @@ impl Allowlist {
         matches!(&*admitted, Admitted::Everyone)
     }
 
-    /// Keeps the list equal to subnet `netuid`'s metagraph: reads it now (an error if that
-    /// fails), then again every `every` in the background, keeping the last list when a read
-    /// fails.
-    pub async fn follow_metagraph(
+    /// Keeps the list equal to the metagraph `read` returns (the subnet's, from whatever reads
+    /// the chain): reads it now (an error if that fails), then again every `every` in the
+    /// background, keeping the last list when a read fails.
+    pub async fn follow_metagraph<F, Fut, E>(
         &self,
-        chain: bt_chain::Chain,
-        netuid: u16,
+        mut read: F,
         every: Duration,
-    ) -> Result<tokio::task::JoinHandle<()>, bt_chain::ChainError> {
-        let first = bt_chain::metagraph::sync(&chain, netuid, None).await?;
+    ) -> Result<tokio::task::JoinHandle<()>, E>
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<Metagraph, E>> + Send,
+        E: std::fmt::Display + Send + 'static,
+    {
+        let first = read().await?;
         self.replace_with(&Allowlist::from_metagraph(&first));
         let list = self.clone();
         Ok(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                match bt_chain::metagraph::sync(&chain, netuid, None).await {
+                match read().await {
                     Ok(mg) => list.replace_with(&Allowlist::from_metagraph(&mg)),
                     Err(e) => {
                         tracing::warn!(error = %e, "metagraph refresh failed; keeping the last allowlist")

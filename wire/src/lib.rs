@@ -1,22 +1,27 @@
 //! `bt-wire`: who a neuron is and how it talks — identity and transport, shared by the
 //! validator and by any miner.
 //!
-//! core ← chain ← wire ← validator ← a subnet:
+//! core ← wire ← validator ← a subnet (wire needs no chain client: a miner's allowlist is fed
+//! by whatever reads the metagraph):
 //! - [`wallet`]: btcli keyfiles, plain and `$NACL`-encrypted, and `wallet create`;
 //! - [`synapse`]: the SDK v9/v10 Synapse on the wire (body, headers, body hash, signed message)
 //!   and the [`synapse::Synapse`] trait a subnet's request type implements;
 //! - [`dendrite`]: signed, concurrent, bounded calls to miners, over either [`Protocol`];
-//! - [`axon`]: the miner side of either protocol, with the metagraph blacklist;
+//! - [`axon`]: the miner side of either protocol, with the metagraph blacklist, and
+//!   [`nonce_book`], its bounded Synapse replay memory;
+//! - [`serve`]: the miner's listener, with a header deadline and a connection cap;
 //! - [`btauth`]: SDK 11's `btauth/1` hotkey-signed HTTP: signing, verifying, the replay store,
 //!   a `reqwest` client side and a tower layer for axum;
-//! - [`allowlist`]: who may call a miner (the subnet's registered hotkeys);
-//! - [`ss58`]: addresses, read as the SDK reads them.
+//! - [`allowlist`]: who may call a miner (the subnet's registered hotkeys).
+//!
+//! Addresses are read and written by `bt_core::ss58`, the project's one SS58 codec.
 
 pub mod allowlist;
 pub mod axon;
 pub mod btauth;
 pub mod dendrite;
-pub mod ss58;
+pub mod nonce_book;
+pub mod serve;
 pub mod synapse;
 pub mod wallet;
 

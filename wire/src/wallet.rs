@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use argon2::{Algorithm, Argon2, Params, Version};
+use bt_core::ss58::bittensor;
 use crypto_secretbox::aead::{Aead, KeyInit};
 use crypto_secretbox::XSalsa20Poly1305;
 use serde_json::{json, Map, Value};
@@ -155,14 +156,24 @@ impl WalletPaths {
     }
 }
 
-/// Where a password for an encrypted keyfile comes from.
-#[derive(Debug, Clone, Default)]
+/// Where a password for an encrypted keyfile comes from. Its `Debug` never shows a given
+/// password, and a given password is wiped from memory when dropped.
+#[derive(Clone, Default)]
 pub enum Password {
     /// `BT_WALLET_PASSWORD`, then btwallet's `BT_PW_<PATH>`, then a terminal prompt.
     #[default]
     FromEnvOrPrompt,
     /// This password.
-    Given(String),
+    Given(Zeroizing<String>),
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::FromEnvOrPrompt => f.write_str("FromEnvOrPrompt"),
+            Self::Given(_) => f.write_str("Given(<redacted>)"),
+        }
+    }
 }
 
 /// The hotkey of `paths`, ready to sign.
@@ -363,7 +374,7 @@ pub fn btwallet_env_name(path: &Path) -> String {
 
 fn resolve_password(path: &Path, password: &Password) -> Result<Zeroizing<String>, WalletError> {
     if let Password::Given(p) = password {
-        return Ok(Zeroizing::new(p.clone()));
+        return Ok(p.clone());
     }
     if let Ok(p) = std::env::var("BT_WALLET_PASSWORD") {
         return Ok(Zeroizing::new(p));
@@ -436,10 +447,6 @@ pub fn mini_secret(entropy: &[u8]) -> Zeroizing<[u8; 32]> {
     out
 }
 
-fn ss58(public: &[u8; 32]) -> String {
-    bt_chain::AccountId32(*public).to_string()
-}
-
 fn keyfile_json(
     phrase: Option<&str>,
     seed: Option<&[u8; 32]>,
@@ -449,7 +456,7 @@ fn keyfile_json(
     let public_hex = format!("0x{}", hex::encode(public));
     m.insert("accountId".into(), json!(public_hex));
     m.insert("publicKey".into(), json!(public_hex));
-    m.insert("ss58Address".into(), json!(ss58(public)));
+    m.insert("ss58Address".into(), json!(bittensor(public)));
     if let Some(p) = phrase {
         m.insert("secretPhrase".into(), json!(p));
     }
@@ -533,8 +540,8 @@ pub fn create(
     files.push(paths.hotkey_file());
     files.push(paths.hotkey_pub_file());
     Ok(Created {
-        coldkey: ss58(&coldkey),
-        hotkey: ss58(&public),
+        coldkey: bittensor(&coldkey),
+        hotkey: bittensor(&public),
         files,
     })
 }
@@ -568,14 +575,44 @@ mod tests {
         );
     }
 
+    /// No failing key path prints a secret: a wrong password, the password itself, a damaged
+    /// keyfile holding a seed.
+    #[test]
+    fn failing_key_paths_never_print_the_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = paths(dir.path());
+        create(&p, Some("correct horse battery"), false).unwrap();
+        let wrong = "hunter2-never-printed";
+        let password = Password::Given(Zeroizing::new(wrong.to_string()));
+        let err = load_keypair(&p.coldkey_file(), &password).unwrap_err();
+        for text in [err.to_string(), format!("{err:?}"), format!("{password:?}")] {
+            assert!(!text.contains(wrong), "{text}");
+            assert!(!text.contains("correct horse"), "{text}");
+        }
+        // A hotkey file cut in the middle of its seed.
+        let seed_file = p.hotkey_file();
+        let text = fs::read_to_string(&seed_file).unwrap();
+        let keyfile: Value = serde_json::from_str(&text).unwrap();
+        let seed = keyfile["secretSeed"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x")
+            .to_string();
+        fs::write(&seed_file, &text[..text.find(&seed).unwrap() + 20]).unwrap();
+        let err = load_hotkey(&p, &Password::default()).unwrap_err();
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains(&seed[..20]), "{text}");
+        }
+    }
+
     #[test]
     fn create_then_load_with_mode_0600() {
         let dir = tempfile::tempdir().unwrap();
         let p = paths(dir.path());
         let created = create(&p, None, false).unwrap();
-        let hot = load_hotkey(&p, &Password::Given(String::new())).unwrap();
-        assert_eq!(ss58(&hot.public_key().0), created.hotkey);
-        assert_eq!(ss58(&load_coldkeypub(&p).unwrap()), created.coldkey);
+        let hot = load_hotkey(&p, &Password::Given(Zeroizing::new(String::new()))).unwrap();
+        assert_eq!(bittensor(&hot.public_key().0), created.hotkey);
+        assert_eq!(bittensor(&load_coldkeypub(&p).unwrap()), created.coldkey);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
