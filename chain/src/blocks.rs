@@ -47,7 +47,14 @@ impl Heads {
             limit,
             RpcClient::from_insecure_url(&self.endpoint),
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            ChainError::Rpc { reason, .. } => ChainError::Connect {
+                endpoint: self.endpoint.clone(),
+                reason,
+            },
+            other => other,
+        })?;
         let legacy = LegacyRpcMethods::<RpcConfigFor<Config>>::new(rpc.clone());
         let sub = with_timeout(
             "subscribing to new heads",

@@ -349,6 +349,14 @@ impl Chain {
             .collect())
     }
 
+    /// How many transactions wait in the node's pool (`author_pendingExtrinsics`).
+    pub async fn pending_extrinsics(&self) -> Result<usize, ChainError> {
+        let pending: Vec<String> = self
+            .request("author_pendingExtrinsics", subxt_rpcs::rpc_params![])
+            .await?;
+        Ok(pending.len())
+    }
+
     /// Calls a JSON-RPC method by name (chopsticks' dev_* methods, for example).
     pub async fn request<R: serde::de::DeserializeOwned>(
         &self,

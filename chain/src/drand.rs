@@ -86,6 +86,7 @@ pub(crate) async fn read_value<T: DecodeAsType>(
     item: &str,
     keys: Vec<Value>,
 ) -> Result<Option<T>, ChainError> {
+    crate::items::check_listed(crate::items::Kind::Storage, pallet, item);
     if !has_item(at, pallet, item) {
         return Err(ChainError::Unsupported {
             item: format!("{pallet}.{item}"),

@@ -73,6 +73,16 @@ pub enum ChainError {
     /// The local node could not be started or bootstrapped.
     #[error("local chain: {0}")]
     Localnet(String),
+    /// A transaction left this process but its fate was not seen (the node went away, timed
+    /// out or stopped reporting): it may still land, up to block `valid_until` (its mortal
+    /// era), and never after. Look for its effect on chain before sending it again.
+    #[error("a transaction was sent but its inclusion was not seen ({reason}); it can still land up to block {valid_until}: its effect is looked up on chain before anything is sent again")]
+    InclusionUnknown {
+        /// The last block it can land in.
+        valid_until: u64,
+        /// What interrupted the wait.
+        reason: String,
+    },
 }
 
 /// Why a transaction (set_weights, commit, reveal, or a bootstrap call) did not land.
@@ -121,11 +131,9 @@ pub enum TxError {
     /// `TooManyUnrevealedCommits`.
     #[error("too many unrevealed commits from this hotkey (10 per epoch): wait for the chain to reveal them")]
     TooManyUnrevealedCommits,
-    /// A reveal that matches no commit, or comes at the wrong time.
-    #[error(
-        "reveal refused ({0}): the commit is missing, expired, or its reveal epoch has not come"
-    )]
-    Reveal(String),
+    /// A reveal the chain refused; see [`RevealError`].
+    #[error(transparent)]
+    Reveal(#[from] RevealError),
     /// Any other module error, by name.
     #[error("the chain refused the call: {pallet}.{name}")]
     Module {
@@ -154,6 +162,7 @@ impl ChainError {
             Self::Drand(_) => "drand",
             Self::Schedule(_) => "schedule",
             Self::Localnet(_) => "localnet",
+            Self::InclusionUnknown { .. } => "inclusion_unknown",
         }
     }
 
@@ -161,17 +170,34 @@ impl ChainError {
     pub fn is_connection(&self) -> bool {
         matches!(
             self,
-            Self::Connect { .. } | Self::Timeout { .. } | Self::Rpc { .. }
+            Self::Connect { .. }
+                | Self::Timeout { .. }
+                | Self::Rpc { .. }
+                | Self::InclusionUnknown { .. }
         )
     }
 
-    /// True when a later attempt can succeed without operator action: the node is away or
-    /// slow, or the chain refused for a reason that passes (see [`TxError::is_retryable`]).
+    /// The one retry policy of this project: true when a later attempt can succeed without
+    /// the operator's action. The node is away or slow, a sent transaction's fate is unknown
+    /// (it is looked up), the chain refused for a reason that passes (see
+    /// [`TxError::is_retryable`]), or the subnet's schedule gives no reveal now (its owner
+    /// can change the tempo). False when the operator must act: the subnet or mechanism
+    /// does not exist, the runtime lacks or changed what this crate reads (upgrade), a
+    /// beacon key or ciphertext is unusable, or the local chain failed.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Tx(t) => t.is_retryable(),
-            Self::Connect { .. } | Self::Timeout { .. } | Self::Rpc { .. } => true,
-            _ => false,
+            Self::Connect { .. }
+            | Self::Timeout { .. }
+            | Self::Rpc { .. }
+            | Self::InclusionUnknown { .. }
+            | Self::Schedule(_) => true,
+            Self::NoSuchSubnet { .. }
+            | Self::NoSuchMechanism { .. }
+            | Self::Unsupported { .. }
+            | Self::Decode { .. }
+            | Self::Drand(_)
+            | Self::Localnet(_) => false,
         }
     }
 }
@@ -194,7 +220,7 @@ impl TxError {
             Self::CommitRevealVersion => "tx_commit_reveal_version",
             Self::InvalidRevealRound => "tx_invalid_reveal_round",
             Self::TooManyUnrevealedCommits => "tx_too_many_unrevealed_commits",
-            Self::Reveal(_) => "tx_reveal",
+            Self::Reveal(r) => r.kind(),
             Self::Module { .. } => "tx_module",
             Self::Other(_) => "tx_other",
         }
@@ -216,11 +242,11 @@ impl TxError {
             "IncorrectCommitRevealVersion" => Self::CommitRevealVersion,
             "InvalidRevealRound" => Self::InvalidRevealRound,
             "TooManyUnrevealedCommits" => Self::TooManyUnrevealedCommits,
-            "InvalidRevealCommitHashNotMatch"
-            | "NoWeightsCommitFound"
-            | "ExpiredWeightCommit"
-            | "RevealTooEarly"
-            | "InvalidRevealCommitTempo" => Self::Reveal(name.to_string()),
+            "InvalidRevealCommitHashNotMatch" => Self::Reveal(RevealError::HashNotMatch),
+            "NoWeightsCommitFound" => Self::Reveal(RevealError::NoCommitFound),
+            "ExpiredWeightCommit" => Self::Reveal(RevealError::Expired),
+            "RevealTooEarly" => Self::Reveal(RevealError::TooEarly),
+            "InvalidRevealCommitTempo" => Self::Reveal(RevealError::WrongTempo),
             _ => Self::Module {
                 pallet: pallet.to_string(),
                 name: name.to_string(),
@@ -242,29 +268,76 @@ impl TxError {
             Some(1) => Self::NotEnoughStake,
             Some(6) => Self::RateLimited,
             Some(15) => Self::InvalidRevealRound,
-            Some(16) => Self::Reveal("NoWeightsCommitFound (pool code 16)".into()),
-            Some(17) => {
-                Self::Reveal("RevealTooEarly: not in the reveal epoch (pool code 17)".into())
-            }
+            Some(16) => Self::Reveal(RevealError::NoCommitFound),
+            Some(17) => Self::Reveal(RevealError::TooEarly),
             Some(19) => Self::NotRegistered,
             _ => Self::Other(message.to_string()),
         }
     }
 
-    /// True for refusals that a later retry can cure without operator action (the validator
-    /// re-reads the chain each round: a new version key or a later round is picked up).
+    /// True for refusals that pass without the operator's action (part of
+    /// [`ChainError::is_retryable`]): the validator re-reads the chain each round, so a new
+    /// version key, a commit-reveal switch or a later round is picked up; a permit or stake
+    /// can come with the next epoch; more miners can be scored; a refused reveal is settled
+    /// by committing afresh; an unknown refusal is logged with its name and tried again.
+    /// Not retryable: the hotkey is not registered, the mechanism does not exist, the
+    /// weights break the subnet's max weight limit (a quantizer fault), or the chain wants a
+    /// commit-reveal version this validator does not speak.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Self::RateLimited
-                | Self::StaleNonce
-                | Self::VersionKeyTooLow
-                | Self::InvalidRevealRound
-                | Self::TooManyUnrevealedCommits
-                | Self::CommitRevealEnabled
-                | Self::CommitRevealDisabled
-                | Self::Reveal(_)
-        )
+            | Self::StaleNonce
+            | Self::VersionKeyTooLow
+            | Self::InvalidRevealRound
+            | Self::TooManyUnrevealedCommits
+            | Self::CommitRevealEnabled
+            | Self::CommitRevealDisabled
+            | Self::NoValidatorPermit
+            | Self::NotEnoughStake
+            | Self::TooFewWeights
+            | Self::Reveal(_)
+            | Self::Module { .. }
+            | Self::Other(_) => true,
+            Self::NotRegistered
+            | Self::NoSuchMechanism
+            | Self::MaxWeightExceeded
+            | Self::CommitRevealVersion => false,
+        }
+    }
+}
+
+/// Why the chain refused a hash reveal (`reveal_(mechanism_)weights`), each as the runtime
+/// names it. The pool's custom codes 16 and 17 are `NoCommitFound` and `TooEarly`.
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+pub enum RevealError {
+    /// `RevealTooEarly` (or pool code 17): the commit's reveal epoch has not come.
+    #[error("reveal too early (RevealTooEarly): the commit's reveal epoch has not come; the validator reveals in that epoch")]
+    TooEarly,
+    /// `InvalidRevealCommitHashNotMatch`: the weights, salt or version key revealed do not
+    /// hash to any queued commit of this hotkey.
+    #[error("the reveal does not match the commit's hash (InvalidRevealCommitHashNotMatch): the saved weights, salt or version key differ from what was committed; the validator commits afresh")]
+    HashNotMatch,
+    /// `NoWeightsCommitFound` (or pool code 16): this hotkey has no commit queued.
+    #[error("no commit is queued for this hotkey (NoWeightsCommitFound): it was revealed already, expired, or never landed")]
+    NoCommitFound,
+    /// `ExpiredWeightCommit`: the commit's reveal epoch has passed.
+    #[error("the commit expired (ExpiredWeightCommit): its reveal epoch passed before the reveal; the validator commits afresh")]
+    Expired,
+    /// `InvalidRevealCommitTempo`: the reveal came outside the commit's reveal epoch.
+    #[error("the reveal is outside the commit's reveal epoch (InvalidRevealCommitTempo)")]
+    WrongTempo,
+}
+
+impl RevealError {
+    /// A short, stable name for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::TooEarly => "tx_reveal_too_early",
+            Self::HashNotMatch => "tx_reveal_hash_not_match",
+            Self::NoCommitFound => "tx_reveal_no_commit",
+            Self::Expired => "tx_reveal_expired",
+            Self::WrongTempo => "tx_reveal_wrong_tempo",
+        }
     }
 }
 
@@ -349,7 +422,55 @@ mod tests {
             TxError::from_pool_message("something else"),
             TxError::Other(_)
         ));
-        assert!(TxError::RateLimited.is_retryable());
-        assert!(!TxError::NoValidatorPermit.is_retryable());
+        assert_eq!(
+            TxError::from_pool_message(r#"{"invalid":{"custom":17}}"#),
+            TxError::Reveal(RevealError::TooEarly)
+        );
+        assert_eq!(
+            TxError::from_pool_message(r#"{"invalid":{"custom":16}}"#),
+            TxError::Reveal(RevealError::NoCommitFound)
+        );
+    }
+
+    #[test]
+    fn reveal_refusals_are_told_apart_by_name() {
+        for (name, want) in [
+            ("RevealTooEarly", RevealError::TooEarly),
+            ("InvalidRevealCommitHashNotMatch", RevealError::HashNotMatch),
+            ("NoWeightsCommitFound", RevealError::NoCommitFound),
+            ("ExpiredWeightCommit", RevealError::Expired),
+            ("InvalidRevealCommitTempo", RevealError::WrongTempo),
+        ] {
+            assert_eq!(
+                TxError::from_module("SubtensorModule", name),
+                TxError::Reveal(want)
+            );
+        }
+    }
+
+    #[test]
+    fn one_retry_policy_says_what_passes_and_what_needs_the_operator() {
+        for passes in [
+            TxError::RateLimited,
+            TxError::NoValidatorPermit,
+            TxError::NotEnoughStake,
+            TxError::TooFewWeights,
+            TxError::Reveal(RevealError::TooEarly),
+        ] {
+            assert!(ChainError::Tx(passes.clone()).is_retryable(), "{passes:?}");
+        }
+        for stops in [
+            TxError::NotRegistered,
+            TxError::NoSuchMechanism,
+            TxError::CommitRevealVersion,
+        ] {
+            assert!(!ChainError::Tx(stops.clone()).is_retryable(), "{stops:?}");
+        }
+        let unknown = ChainError::InclusionUnknown {
+            valid_until: 9,
+            reason: "gone".into(),
+        };
+        assert!(unknown.is_retryable() && unknown.is_connection());
+        assert!(!ChainError::Unsupported { item: "x".into() }.is_retryable());
     }
 }

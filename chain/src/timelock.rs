@@ -26,8 +26,10 @@ use crate::client::Chain;
 use crate::drand::{self, Beacon, DrandError};
 use crate::error::{ChainError, TxError};
 use crate::storage::{AtBlock, Batch, KeyPart, SUBTENSOR};
-use crate::tx::{submit, Included};
-use crate::weights::{call_name, compare_rows, target_args, Target, Verification, WeightsToSet};
+use crate::tx::{Included, SignedTx};
+use crate::weights::{
+    call_name, compare_rows, target_args, Target, Verification, WeightsCall, WeightsToSet,
+};
 
 /// What the chain decrypts and applies at reveal (subtensor `WeightsTlockPayload`): SCALE of
 /// the committer's 32-byte public key, the uids, the u16 values and the version key.
@@ -220,11 +222,7 @@ async fn read_schedule(
     let net = [KeyPart::U16(netuid)];
     let mut b = Batch::new(at);
     let added = b.add("NetworksAdded", &net)?;
-    let last_epoch = b.add_optional("LastEpochBlock", &net)?;
-    let pending = b.add_optional("PendingEpochAt", &net)?;
-    let index = b.add_optional("SubnetEpochIndex", &net)?;
-    let since = b.add("BlocksSinceLastStep", &net)?;
-    let last_step = b.add("LastMechansimStepBlock", &net)?;
+    let schedule = crate::metagraph::ScheduleIndex::add(&mut b, netuid)?;
     let tempo = b.add("Tempo", &net)?;
     let period = b.add_optional("RevealPeriodEpochs", &net)?;
     let version = b.add_optional("CommitRevealWeightsVersion", &[])?;
@@ -236,16 +234,9 @@ async fn read_schedule(
             block: at.block_number(),
         });
     }
-    let last_mechanism_step_block: u64 = v.get(last_step)?;
     let defaults = Hyperparams::default();
-    let schedule = EpochSchedule {
-        dynamic_tempo: last_epoch.is_some() && index.is_some(),
-        last_epoch_block: v.get_or(last_epoch, last_mechanism_step_block)?,
-        pending_epoch_at: v.get_or(pending, 0)?,
-        epoch_index: v.get_or(index, 0)?,
-        blocks_since_last_step: v.get(since)?,
-        last_mechanism_step_block,
-    };
+    let runtime = crate::metagraph::runtime_generation(at.spec_version());
+    let schedule = schedule.read(&v, runtime)?;
     let hyperparams = Hyperparams {
         tempo: v.get(tempo)?,
         commit_reveal_enabled: v.get(enabled)?,
@@ -304,18 +295,15 @@ fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Submits `commit_timelocked_mechanism_weights(netuid, mecid, commit, reveal_round,
-/// version)` (or `commit_timelocked_weights` on a runtime without mechanisms) signed by
-/// `hotkey`, as it is: the building block of [`commit_timelocked_weights`], and the way to
-/// send a chosen round or version.
-pub async fn submit_timelocked_commit(
+/// `commit_timelocked_mechanism_weights(netuid, mecid, commit, reveal_round, version)` (or
+/// `commit_timelocked_weights` on a runtime without mechanisms).
+pub async fn timelocked_commit_call(
     chain: &Chain,
-    hotkey: &Keypair,
     target: Target,
     commit: &[u8],
     reveal_round: u64,
     version: u16,
-) -> Result<Included, ChainError> {
+) -> Result<WeightsCall, ChainError> {
     let name = call_name(
         chain,
         target,
@@ -327,7 +315,23 @@ pub async fn submit_timelocked_commit(
     args.push(Value::from_bytes(commit));
     args.push(Value::u128(u128::from(reveal_round)));
     args.push(Value::u128(u128::from(version)));
-    submit(chain, &subxt::dynamic::tx(SUBTENSOR, name, args), hotkey).await
+    Ok(WeightsCall { name, args })
+}
+
+/// Submits [`timelocked_commit_call`] signed by `hotkey`, as it is: the building block of
+/// [`commit_timelocked_weights`], and the way to send a chosen round or version.
+pub async fn submit_timelocked_commit(
+    chain: &Chain,
+    hotkey: &Keypair,
+    target: Target,
+    commit: &[u8],
+    reveal_round: u64,
+    version: u16,
+) -> Result<Included, ChainError> {
+    timelocked_commit_call(chain, target, commit, reveal_round, version)
+        .await?
+        .submit(chain, hotkey)
+        .await
 }
 
 /// A timelocked commit encrypted and ready to send: what a validator saves before it submits
@@ -355,7 +359,7 @@ pub struct PreparedCommit {
 }
 
 /// Hex for byte vectors in JSON.
-mod hex_bytes {
+pub(crate) mod hex_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -391,24 +395,35 @@ pub async fn prepare_commit(
     })
 }
 
-/// Sends a prepared commit, signed by `hotkey`, and reads where the chain keyed it.
-pub async fn submit_prepared(
+/// Signs a prepared commit with `hotkey`, not yet sent: what a validator saves before it
+/// sends, so that after a crash the very same transaction can be looked up or sent again.
+pub async fn sign_prepared(
     chain: &Chain,
     hotkey: &Keypair,
     prepared: &PreparedCommit,
-    block_time: std::time::Duration,
-) -> Result<TimelockedCommit, ChainError> {
-    let included = submit_timelocked_commit(
+) -> Result<SignedTx, ChainError> {
+    timelocked_commit_call(
         chain,
-        hotkey,
         prepared.target,
         &prepared.ciphertext,
         prepared.reveal_round,
         prepared.version,
     )
-    .await?;
-    let at = chain.at_number(included.block_number).await?;
-    locate(chain, &at, prepared, block_time)
+    .await?
+    .sign(chain, hotkey)
+    .await
+}
+
+/// Sends a prepared commit signed with [`sign_prepared`] and reads where the chain keyed
+/// it. See [`crate::tx::send`] for what each failure means.
+pub async fn send_prepared(
+    chain: &Chain,
+    prepared: &PreparedCommit,
+    signed: &SignedTx,
+    block_time: std::time::Duration,
+) -> Result<TimelockedCommit, ChainError> {
+    let included = crate::tx::send(chain, signed).await?;
+    find_commit_at(chain, prepared, included.block_number, block_time)
         .await?
         .ok_or_else(|| ChainError::Decode {
             item: format!("{SUBTENSOR}.TimelockedWeightCommits"),
@@ -421,6 +436,17 @@ pub async fn submit_prepared(
         })
 }
 
+/// Sends a prepared commit, signed by `hotkey`, and reads where the chain keyed it.
+pub async fn submit_prepared(
+    chain: &Chain,
+    hotkey: &Keypair,
+    prepared: &PreparedCommit,
+    block_time: std::time::Duration,
+) -> Result<TimelockedCommit, ChainError> {
+    let signed = sign_prepared(chain, hotkey, prepared).await?;
+    send_prepared(chain, prepared, &signed, block_time).await
+}
+
 /// Whether a prepared commit is queued on chain now (after a restart: it was saved before it
 /// was sent), and where; `None` when it never landed or has been revealed or dropped since
 /// (its reveal epoch has passed).
@@ -430,6 +456,18 @@ pub async fn find_commit(
     block_time: std::time::Duration,
 ) -> Result<Option<TimelockedCommit>, ChainError> {
     let at = chain.at_best().await?;
+    locate(chain, &at, prepared, block_time).await
+}
+
+/// The commit `prepared` as the chain queued it at block `number` (the block it landed in,
+/// found by [`crate::tx::find_included`]): for a commit the chain may have revealed since.
+pub async fn find_commit_at(
+    chain: &Chain,
+    prepared: &PreparedCommit,
+    number: u64,
+    block_time: std::time::Duration,
+) -> Result<Option<TimelockedCommit>, ChainError> {
+    let at = chain.at_number(number).await?;
     locate(chain, &at, prepared, block_time).await
 }
 

@@ -42,24 +42,125 @@ pub fn dispatch_to_tx_error(err: &DispatchError) -> TxError {
     }
 }
 
+/// A call by name, checked against the list of what the crate uses ([`crate::items`]).
+pub fn dynamic_call(pallet: &str, name: &str, args: Vec<scale_value::Value>) -> impl Payload {
+    crate::items::check_listed(crate::items::Kind::Call, pallet, name);
+    subxt::dynamic::tx(pallet.to_string(), name.to_string(), args)
+}
+
+/// How many blocks a transaction stays valid after the block it is signed at (its mortal
+/// era, a power of two). After that it can never land, so a submission whose outcome was
+/// lost (the node went away between sending and inclusion) is settled by then: either it is
+/// on chain, or it never will be.
+pub const MORTALITY_BLOCKS: u64 = 64;
+
+/// A transaction signed and not yet sent: its bytes and the last block it can land in.
+/// What a caller that must not lose track of a submission saves before it [`send`]s: the
+/// same bytes sent again can land at most once (their nonce), and not after `valid_until`.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignedTx {
+    /// The SCALE-encoded extrinsic.
+    #[serde(with = "crate::timelock::hex_bytes")]
+    pub bytes: Vec<u8>,
+    /// The last block it can be included in (the end of its mortal era).
+    pub valid_until: u64,
+}
+
+impl std::fmt::Debug for SignedTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedTx")
+            .field("bytes", &self.bytes.len())
+            .field("valid_until", &self.valid_until)
+            .finish()
+    }
+}
+
+/// Signs `call` with `signer` at the best block, mortal for [`MORTALITY_BLOCKS`].
+pub async fn sign<C: Payload>(
+    chain: &Chain,
+    call: &C,
+    signer: &Keypair,
+) -> Result<SignedTx, ChainError> {
+    let limit = chain.timeout();
+    let at = chain.at_best().await?;
+    let params = extension_params(&at)?;
+    let valid_until = at.block_number().saturating_add(MORTALITY_BLOCKS);
+    let mut txs = at.transactions();
+    let tx = with_timeout("signing", limit, txs.create_signed(call, signer, params)).await?;
+    Ok(SignedTx {
+        bytes: tx.into_encoded(),
+        valid_until,
+    })
+}
+
 /// Signs `call` with `signer`, submits it, and waits (up to the chain's timeout per step)
-/// until it is in a block. A dispatch error or a pool refusal becomes [`ChainError::Tx`].
+/// until it is in a block. See [`send`] for what each failure means.
 pub async fn submit<C: Payload>(
     chain: &Chain,
     call: &C,
     signer: &Keypair,
 ) -> Result<Included, ChainError> {
-    let limit = chain.timeout();
-    let at = chain.at_best().await?;
-    let params = extension_params(&at)?;
-    let mut txs = at.transactions();
-    let signed = with_timeout("signing", limit, txs.create_signed(call, signer, params)).await?;
-    let mut progress = match with_timeout("submitting", limit, signed.submit_and_watch()).await {
-        Ok(p) => p,
-        Err(ChainError::Rpc { reason, .. }) => {
-            return Err(TxError::from_pool_message(&reason).into())
+    let signed = sign(chain, call, signer).await?;
+    send(chain, &signed).await
+}
+
+/// The block `signed` landed in, if it did: its very bytes looked up in the bodies of the
+/// blocks of its mortal era, up to the best block, newest first. The proof that this
+/// transaction landed whatever became of its effect since (a timelocked commit that the chain
+/// has already revealed is queued no more), and the answer to a stale nonce on sending the
+/// same bytes again (they landed, or another transaction took the nonce).
+pub async fn find_included(chain: &Chain, signed: &SignedTx) -> Result<Option<u64>, ChainError> {
+    let best = chain.best_number().await?;
+    let born = signed.valid_until.saturating_sub(MORTALITY_BLOCKS);
+    let last = best.min(signed.valid_until);
+    for number in (born..=last).rev() {
+        let hash = chain.block_hash(number).await?;
+        let what = format!("reading the body of block #{number}");
+        let block = with_timeout(
+            &what,
+            chain.timeout(),
+            chain.legacy().chain_get_block(Some(hash)),
+        )
+        .await?;
+        let Some(block) = block else {
+            return Err(ChainError::Rpc {
+                what,
+                reason: "the node does not have this block (an archive node keeps every block)"
+                    .into(),
+            });
+        };
+        if block.block.extrinsics.iter().any(|x| x.0 == signed.bytes) {
+            return Ok(Some(number));
         }
-        Err(e) => return Err(e),
+    }
+    Ok(None)
+}
+
+/// Sends a signed transaction and waits (up to the chain's timeout per step) until it is in
+/// a block. A refusal the node or the block states (the pool's verdict, a dispatch error)
+/// becomes [`ChainError::Tx`]: the transaction did not land. Anything else after the
+/// transaction left this process (a timeout, a dropped connection, a status the node did
+/// not finish) becomes [`ChainError::InclusionUnknown`]: it may still land, until
+/// `valid_until`.
+pub async fn send(chain: &Chain, signed: &SignedTx) -> Result<Included, ChainError> {
+    let limit = chain.timeout();
+    let valid_until = signed.valid_until;
+    let unknown = |e: ChainError| ChainError::InclusionUnknown {
+        valid_until,
+        reason: e.to_string(),
+    };
+    let at = chain.at_best().await?;
+    let tx = at.transactions().from_bytes(signed.bytes.clone());
+    let submitted = with_timeout_typed(limit, tx.submit_and_watch()).await;
+    let mut progress = match submitted {
+        Some(Ok(p)) => p,
+        Some(Err(e)) => return Err(submission_error(&e, valid_until)),
+        None => {
+            return Err(unknown(ChainError::Timeout {
+                what: "submitting".into(),
+                seconds: limit.as_secs(),
+            }))
+        }
     };
     loop {
         let status = with_timeout("waiting for inclusion", limit, async {
@@ -69,20 +170,27 @@ pub async fn submit<C: Payload>(
                 .ok_or("the node closed the transaction's status stream")?
                 .map_err(|e| e.to_string())
         })
-        .await;
-        let status = match status {
-            Ok(s) => s,
-            Err(ChainError::Rpc { reason, .. }) => {
-                return Err(TxError::from_pool_message(&reason).into())
-            }
-            Err(e) => return Err(e),
-        };
+        .await
+        .map_err(|e| match e {
+            // chopsticks reports a transaction that fails when its block is built as an
+            // error on the status stream, carrying the pool's verdict.
+            ChainError::Rpc { ref reason, .. } => match TxError::from_pool_message(reason) {
+                TxError::Other(_) => unknown(e),
+                refused => refused.into(),
+            },
+            e => unknown(e),
+        })?;
         let in_block = match status {
             TransactionStatus::InBestBlock(b) | TransactionStatus::InFinalizedBlock(b) => b,
-            TransactionStatus::Invalid { message }
-            | TransactionStatus::Dropped { message }
-            | TransactionStatus::Error { message } => {
+            TransactionStatus::Invalid { message } => {
                 return Err(TxError::from_pool_message(&message).into())
+            }
+            TransactionStatus::Dropped { message } | TransactionStatus::Error { message } => {
+                // Out of this node's pool, but it may have reached others.
+                return Err(ChainError::InclusionUnknown {
+                    valid_until,
+                    reason: message,
+                });
             }
             _ => continue,
         };
@@ -95,20 +203,65 @@ pub async fn submit<C: Payload>(
                 Err(e) => Err(e),
             }
         })
-        .await?
+        .await
+        .map_err(unknown)?
         {
             Ok(events) => events,
             Err(tx) => return Err(tx.into()),
         };
         let block_hash = in_block.block_hash();
         let block_number = with_timeout("reading the inclusion block", limit, in_block.at())
-            .await?
+            .await
+            .map_err(unknown)?
             .block_number();
         return Ok(Included {
             block_hash,
             block_number,
             events,
         });
+    }
+}
+
+/// `fut` with a deadline, keeping its own error type; `None` when the deadline passed.
+async fn with_timeout_typed<T, E>(
+    limit: std::time::Duration,
+    fut: impl std::future::Future<Output = Result<T, E>>,
+) -> Option<Result<T, E>> {
+    use futures::FutureExt;
+    let timer = futures_timer::Delay::new(limit).fuse();
+    let fut = fut.fuse();
+    futures::pin_mut!(timer, fut);
+    futures::select! {
+        out = fut => Some(out),
+        _ = timer => None,
+    }
+}
+
+/// What a failed submission means. The node answers `author_submitAndWatchExtrinsic` with a
+/// JSON-RPC error object when it refuses the transaction (codes 1010–1016, Substrate's
+/// `author` errors): "already imported" (1013) and "temporarily banned" (1012, seen
+/// recently) say the node holds or held these very bytes, so their fate is unknown; the
+/// others are refusals ([`TxError`]). Any other error (the connection failed) says nothing
+/// about the transaction's fate either.
+fn submission_error(e: &subxt::error::ExtrinsicError, valid_until: u64) -> ChainError {
+    use subxt::error::{BackendError, ExtrinsicError, RpcError};
+    let unknown = ChainError::InclusionUnknown {
+        valid_until,
+        reason: e.to_string(),
+    };
+    let ExtrinsicError::ErrorSubmittingTransaction(BackendError::Rpc(RpcError::ClientError(
+        subxt_rpcs::Error::User(user),
+    ))) = e
+    else {
+        return unknown;
+    };
+    match user.code {
+        1012 | 1013 => unknown,
+        1010..=1016 => {
+            let data = user.data.as_ref().map_or("", |d| d.get());
+            TxError::from_pool_message(&format!("{} {data}", user.message)).into()
+        }
+        _ => unknown,
     }
 }
 
@@ -132,7 +285,7 @@ pub fn extension_params(
 ) -> Result<subxt::config::DefaultExtrinsicParams<Config>, ChainError> {
     let metadata = at.metadata_ref();
     let types = metadata.types();
-    let mut builder = DefaultExtrinsicParamsBuilder::<Config>::new();
+    let mut builder = DefaultExtrinsicParamsBuilder::<Config>::new().mortal(MORTALITY_BLOCKS);
     for ext in metadata
         .extrinsic()
         .transaction_extensions_to_use_for_encoding()
@@ -245,14 +398,11 @@ impl Included {
 }
 
 /// A `DispatchError` as SCALE bytes (inside a `Sudo.Sudid` or `Utility.BatchInterrupted`
-/// event), named: `Pallet.Error` for module errors, the variant otherwise.
-pub fn dispatch_error_name(metadata: subxt::metadata::ArcMetadata, bytes: &[u8]) -> String {
+/// event), typed: [`TxError::from_module`] for module errors, [`TxError::Other`] otherwise.
+pub fn dispatch_error(metadata: subxt::metadata::ArcMetadata, bytes: &[u8]) -> TxError {
     match DispatchError::decode_from(bytes.to_vec(), metadata) {
-        Ok(err) => match dispatch_to_tx_error(&err) {
-            TxError::Module { pallet, name } => format!("{pallet}.{name}"),
-            other => format!("{other} ({err})"),
-        },
-        Err(_) => format!("an undecodable error (0x{})", hex::encode(bytes)),
+        Ok(err) => dispatch_to_tx_error(&err),
+        Err(_) => TxError::Other(format!("an undecodable error (0x{})", hex::encode(bytes))),
     }
 }
 

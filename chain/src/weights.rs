@@ -16,7 +16,7 @@ use subxt_signer::sr25519::Keypair;
 use crate::client::Chain;
 use crate::error::{ChainError, TxError};
 use crate::storage::{Batch, KeyPart, SUBTENSOR};
-use crate::tx::{submit, Included};
+use crate::tx::{submit, Included, SignedTx};
 
 /// Where weights go: a subnet and one of its mechanisms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -127,9 +127,15 @@ impl WeightsCall {
         )
     }
 
+    /// Signs it with `hotkey` (not sent; see [`crate::tx::sign`]).
+    pub async fn sign(&self, chain: &Chain, hotkey: &Keypair) -> Result<SignedTx, ChainError> {
+        let call = crate::tx::dynamic_call(SUBTENSOR, self.name, self.args.clone());
+        crate::tx::sign(chain, &call, hotkey).await
+    }
+
     /// Signs it with `hotkey`, submits it and waits for inclusion.
     pub async fn submit(&self, chain: &Chain, hotkey: &Keypair) -> Result<Included, ChainError> {
-        let call = subxt::dynamic::tx(SUBTENSOR, self.name, self.args.clone());
+        let call = crate::tx::dynamic_call(SUBTENSOR, self.name, self.args.clone());
         submit(chain, &call, hotkey).await
     }
 }

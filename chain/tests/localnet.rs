@@ -2,6 +2,9 @@
 //! chopsticks: bootstrap a subnet, sync its metagraph per mechanism, set weights and read them
 //! back, run epochs that store non-zero consensus and incentive, and meet the chain's
 //! refusals, each as its exact typed error.
+//!
+//! Each test runs its own node, started from the snapshot of its subnet's bootstrap
+//! (`bt_chain::snapshot`: made once per test run, by the first test that needs it).
 
 use std::path::Path;
 use std::time::Duration;
@@ -11,10 +14,11 @@ use bt_chain::bootstrap::{bootstrap, dev_key, sudo_admin, BootstrapConfig, Subne
 use bt_chain::localnet::{
     new_block, run_epochs, set_storage, Localnet, LocalnetConfig, VendoredSpec,
 };
+use bt_chain::snapshot::start_bootstrapped;
 use bt_chain::weights::{
     set_and_verify, set_weights, verify_weights, Target, Verification, WeightsToSet,
 };
-use bt_chain::{metagraph, Chain, ChainError, TxError};
+use bt_chain::{metagraph, Chain, ChainError, RevealError, TxError};
 use scale_value::Value;
 
 async fn start() -> (Localnet, Chain) {
@@ -23,21 +27,18 @@ async fn start() -> (Localnet, Chain) {
         .expect("the local chain starts (run npm ci; scripts/setup.sh does)")
 }
 
-/// A node on a vendored runtime generation (`425`, `385`).
-async fn start_spec(version: &str) -> (Localnet, Chain) {
+/// A node on a vendored runtime generation (`425`, `385`) with `config`'s subnet, started
+/// from the snapshot of its bootstrap.
+async fn bootstrapped(version: &str, config: &BootstrapConfig) -> (Localnet, Chain, Subnet) {
     let repo = LocalnetConfig::find_repo(Path::new(env!("CARGO_MANIFEST_DIR")))
         .expect("the checkout, after npm ci");
-    let mut config = LocalnetConfig::for_repo(&repo);
-    config.chain_spec = VendoredSpec::by_name(version)
+    let mut localnet = LocalnetConfig::for_repo(&repo);
+    localnet.chain_spec = VendoredSpec::by_name(version)
         .expect("a vendored spec")
         .path(&repo);
-    let node = Localnet::start(&config)
+    start_bootstrapped(&localnet, config, None)
         .await
-        .expect("the local chain starts");
-    let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30))
-        .await
-        .expect("connects");
-    (node, chain)
+        .expect("the local chain starts with the subnet bootstrapped")
 }
 
 fn weights(uids: Vec<u16>, values: Vec<u16>) -> WeightsToSet {
@@ -93,9 +94,8 @@ fn assert_non_zero_epoch(mg: &bt_core::metagraph::Metagraph, subnet: &Subnet) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bootstrap_sync_set_verify_and_epochs_on_spec_425() {
-    let (node, chain) = start().await;
     let config = BootstrapConfig::default();
-    let subnet = bootstrap(&chain, &config).await.expect("bootstrap");
+    let (node, chain, subnet) = bootstrapped("425", &config).await;
     assert_eq!(subnet.spec_version, 425);
     assert_eq!(subnet.validators.len(), 2);
     assert_eq!(subnet.miners.len(), 6);
@@ -214,14 +214,13 @@ async fn bootstrap_sync_set_verify_and_epochs_on_spec_425() {
 /// its epoch pays incentive in mechanism 1 only.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weights_land_in_their_mechanism() {
-    let (node, chain) = start().await;
     let config = BootstrapConfig {
         mechanisms: 2,
         emission_split: Some(vec![16384, 49151]),
         miners: 3,
         ..BootstrapConfig::default()
     };
-    let subnet = bootstrap(&chain, &config).await.expect("bootstrap");
+    let (node, chain, subnet) = bootstrapped("425", &config).await;
     let mg = metagraph::sync(&chain, subnet.netuid, None).await.unwrap();
     assert_eq!(mg.hyperparams.mechanism_count, 2);
     assert_eq!(mg.hyperparams.mechanism_emission_split, vec![16384, 49151]);
@@ -265,23 +264,15 @@ async fn weights_land_in_their_mechanism() {
 /// still stored): bootstrap, weights, epochs, sync.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_reads_spec_385_too() {
-    let (node, chain) = start_spec("385").await;
-    let subnet = bootstrap(
-        &chain,
-        &BootstrapConfig {
-            miners: 3,
-            ..BootstrapConfig::default()
-        },
-    )
-    .await
-    .expect("bootstrap on 385");
+    // The default subnet, as sdk_interop's spec-385 test has it (one snapshot for both).
+    let (node, chain, subnet) = bootstrapped("385", &BootstrapConfig::default()).await;
     assert_eq!(subnet.spec_version, 385);
     let target = Target::subnet(subnet.netuid);
     let out = set_and_verify(
         &chain,
         &dev_key(&subnet.validators[0].uri).unwrap(),
         target,
-        &weights(miner_uids(&subnet), vec![65535, 30000, 1000]),
+        &weights(miner_uids(&subnet), vec![65535, 30000, 1000, 900, 800, 700]),
     )
     .await
     .expect("set weights on 385");
@@ -333,31 +324,45 @@ async fn bad_endpoints_and_netuids_are_clear_errors() {
     assert_eq!(heads.reconnects, 0);
 
     // The node dies in the middle: the next read fails with an error, not a hang.
+    let endpoint = node.endpoint();
     node.stop().await;
     let err = tokio::time::timeout(Duration::from_secs(60), metagraph::sync(&chain, 0, None))
         .await
         .expect("no hang");
-    assert!(err.is_err());
+    match err {
+        Err(e) => assert!(
+            e.is_connection() && e.is_retryable(),
+            "a dead node is a connection error the validator retries: {e:?}"
+        ),
+        Ok(mg) => panic!("a read from a stopped node returned block {}", mg.block),
+    }
     // The subscription ends and reconnecting fails: with a bounded number of attempts the
     // stream says so (after backing off) instead of hanging or spinning.
     let gone = tokio::time::timeout(Duration::from_secs(60), heads.next())
         .await
         .expect("no hang");
-    assert!(gone.is_err(), "{gone:?}");
+    match gone {
+        Err(ChainError::Connect {
+            endpoint: ref tried,
+            ..
+        }) => {
+            assert_eq!(tried, &endpoint, "it names the endpoint it tried")
+        }
+        other => panic!("the head stream ends with a connection error: {other:?}"),
+    }
     assert!(heads.reconnects >= 1);
 }
 
 /// Each subnet rule a validator can break, on the real runtime, as its exact typed error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chain_refusals_are_typed() {
-    let (node, chain) = start().await;
     let config = BootstrapConfig {
         miners: 3,
         // The second validator stakes 1 TAO: below the threshold, so no permit either.
         validator_stakes_tao: vec![1_000, 1],
         ..BootstrapConfig::default()
     };
-    let subnet = bootstrap(&chain, &config).await.expect("bootstrap");
+    let (node, chain, subnet) = bootstrapped("425", &config).await;
     let netuid = subnet.netuid;
     let target = Target::subnet(netuid);
     let alice = dev_key("//Alice").unwrap();
@@ -485,7 +490,40 @@ async fn chain_refusals_are_typed() {
     sudo("sudo_set_weights_set_rate_limit", 100).await;
     let err = set_weights(&chain, &v0, target, &ok).await.unwrap_err();
     assert!(matches!(err, ChainError::Tx(TxError::RateLimited)), "{err}");
-    assert!(TxError::RateLimited.is_retryable());
+
+    // Commit-reveal off: a hash commit is refused with its own error.
+    sudo("sudo_set_weights_set_rate_limit", 0).await;
+    let err = bt_chain::weights::commit_weights(&chain, &v0, target, &ok, &[1, 2])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ChainError::Tx(TxError::CommitRevealDisabled)),
+        "{err}"
+    );
+
+    // The same signed bytes twice: the first lands, the second is refused as stale (its
+    // nonce is used), which is how a validator learns that a saved transaction can no
+    // longer land; its bytes are then found in the block that holds them.
+    let tx = bt_chain::weights::set_weights_call(&chain, target, &ok)
+        .await
+        .unwrap()
+        .sign(&chain, &v0)
+        .await
+        .unwrap();
+    assert_eq!(
+        bt_chain::tx::find_included(&chain, &tx).await.unwrap(),
+        None
+    );
+    let landed = bt_chain::tx::send(&chain, &tx)
+        .await
+        .expect("the first send lands");
+    let err = bt_chain::tx::send(&chain, &tx).await.unwrap_err();
+    assert!(matches!(err, ChainError::Tx(TxError::StaleNonce)), "{err}");
+    assert_eq!(
+        bt_chain::tx::find_included(&chain, &tx).await.unwrap(),
+        Some(landed.block_number),
+        "the landed bytes are in the block the submission reported"
+    );
 
     // Commit-reveal on: set_weights is refused with its own error.
     sudo_admin(
@@ -510,13 +548,13 @@ async fn chain_refusals_are_typed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commit_then_reveal_lands_and_verifies() {
     use bt_chain::weights::{commit_weights, reveal_weights};
-    let (node, chain) = start().await;
+    // The commit-reveal subnet of the timelock tests (one snapshot for all).
     let config = BootstrapConfig {
         commit_reveal: true,
         miners: 3,
         ..BootstrapConfig::default()
     };
-    let subnet = bootstrap(&chain, &config).await.expect("bootstrap");
+    let (node, chain, subnet) = bootstrapped("425", &config).await;
     let target = Target::subnet(subnet.netuid);
     let v0 = dev_key(&subnet.validators[0].uri).unwrap();
     let w = weights(miner_uids(&subnet), vec![65535, 30000, 1000]);
@@ -531,10 +569,9 @@ async fn commit_then_reveal_lands_and_verifies() {
     let included = loop {
         match reveal_weights(&chain, &v0, target, &w, &salt).await {
             Ok(included) => break included,
-            Err(ChainError::Tx(TxError::Reveal(reason)))
+            Err(ChainError::Tx(TxError::Reveal(RevealError::TooEarly)))
                 if early < 4 * (usize::from(config.tempo) + 1) =>
             {
-                assert!(reason.contains("RevealTooEarly"), "{reason}");
                 early += 1;
                 new_block(&chain).await.expect("new block");
             }
@@ -554,26 +591,32 @@ async fn commit_then_reveal_lands_and_verifies() {
     .unwrap();
     assert!(v.is_match(), "{v:?}");
 
-    // A reveal with the wrong salt, in the reveal epoch, matches no commit.
+    // A reveal with the wrong salt while a commit is queued hashes to none of the queued
+    // commits: the runtime's transaction extension refuses it before it reaches a block (pool
+    // code 16, CommitNotFound: no queued commit of this hotkey has that hash), and the commit
+    // stays queued.
     let second = commit_weights(&chain, &v0, target, &w, &salt)
         .await
         .expect("second commit");
-    let mut blocks = 0;
-    let err = loop {
-        match reveal_weights(&chain, &v0, target, &w, &[1, 2]).await {
-            Err(ChainError::Tx(TxError::Reveal(reason)))
-                if reason.contains("RevealTooEarly") && blocks < 40 =>
-            {
-                blocks += 1;
-                new_block(&chain).await.unwrap();
-            }
-            other => break other.unwrap_err(),
-        }
-    };
+    let err = reveal_weights(&chain, &v0, target, &w, &[1, 2])
+        .await
+        .expect_err("a wrong salt is refused");
     assert!(
-        matches!(&err, ChainError::Tx(TxError::Reveal(r)) if r.contains("InvalidRevealCommitHashNotMatch") || r.contains("NoWeightsCommitFound")),
+        matches!(
+            &err,
+            ChainError::Tx(TxError::Reveal(RevealError::NoCommitFound))
+        ),
         "{err} (commit at {})",
         second.block_number
+    );
+    let hash = bt_chain::weights::commit_hash(&v0.public_key().0, target, &w, &salt);
+    let queued = bt_chain::weights::find_hash_commit(&chain, target, &v0.public_key().0, &hash)
+        .await
+        .unwrap();
+    assert_eq!(
+        queued.map(|(block, _)| block),
+        Some(second.block_number),
+        "the refused reveal leaves the commit queued"
     );
     node.stop().await;
 }
@@ -589,16 +632,8 @@ async fn stake_inherited_through_child_keys_equals_the_runtimes() {
         tao_stake: Vec<u64>,
         total_stake: Vec<u64>,
     }
-    let (_node, chain) = start().await;
-    let subnet = bootstrap(
-        &chain,
-        &BootstrapConfig {
-            miners: 2,
-            ..BootstrapConfig::default()
-        },
-    )
-    .await
-    .expect("bootstrap");
+    // The default subnet (one snapshot with the first test and sdk_interop's).
+    let (_node, chain, subnet) = bootstrapped("425", &BootstrapConfig::default()).await;
     let netuid = subnet.netuid;
     let (v0, v1) = (&subnet.validators[0], &subnet.validators[1]);
     let m0 = &subnet.miners[0];

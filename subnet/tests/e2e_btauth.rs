@@ -43,7 +43,6 @@ fn over_btauth_a_validator_ranks_miners_and_verifies_its_weights() {
         .enumerate()
         .map(|(i, flags)| spawn_miner(&wallets, i, port_base, &endpoint, &netuid, flags))
         .collect();
-    std::thread::sleep(Duration::from_secs(2));
     let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(250));
 
     let dir = tmp.path().join("state-0");

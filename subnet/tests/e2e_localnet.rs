@@ -42,7 +42,6 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
         .enumerate()
         .map(|(i, flags)| spawn_miner(&wallets, i, port_base, &endpoint, &netuid, flags))
         .collect();
-    std::thread::sleep(Duration::from_secs(2));
 
     let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(250));
 
@@ -182,41 +181,18 @@ fn validators_rank_miners_verify_weights_and_survive_sigkill() {
     drop(node);
 }
 
-/// Waits until the state in `dir` satisfies `done`, or panics with it after `limit`.
-fn wait_for_state(
-    dir: &std::path::Path,
-    limit: Duration,
-    done: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let start = Instant::now();
-    loop {
-        let s = state(dir);
-        if done(&s) {
-            return s;
-        }
-        assert!(
-            start.elapsed() < limit,
-            "no such state within {limit:?}: {s}\n{}",
-            std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// Waits until the log of the run in `dir` holds `needle` `count` times.
-fn wait_for_log(dir: &std::path::Path, needle: &str, count: usize, limit: Duration) {
-    let start = Instant::now();
-    loop {
-        let log = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
-        if log.matches(needle).count() >= count {
-            return;
-        }
-        assert!(
-            start.elapsed() < limit,
-            "no {needle:?} within {limit:?}:\n{log}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// Waits until the run in `dir` holds at its test pause `at`, SIGKILLs it there, and returns
+/// the state it left.
+fn kill_at(dir: &std::path::Path, mut run: Proc, at: &str) -> serde_json::Value {
+    wait_for_log(
+        dir,
+        &format!("test pause at=\"{at}\""),
+        1,
+        Duration::from_secs(180),
+    );
+    let _ = run.0.kill();
+    let _ = run.0.wait();
+    state(dir)
 }
 
 /// The row of W of validator `v` in mechanism `mechid`, as `(uid, u16)`.
@@ -255,7 +231,6 @@ impl OneValidator {
                 &["--behaviour", "wrong"],
             ),
         ];
-        std::thread::sleep(Duration::from_secs(2));
         let (stop_blocks, producer) = block_producer(&endpoint, Duration::from_millis(300));
         OneValidator {
             _node: node,
@@ -278,26 +253,139 @@ impl OneValidator {
     }
 }
 
-/// A hash commit (commit-reveal v2, `--neuron.commit_reveal hash`): the validator is killed
-/// after its commit landed and before its reveal epoch; restarted, it reveals the saved commit
-/// (its salt came from the OS and was saved before the commit was sent) and reads it back as a
-/// match.
+/// Commits the hash of other weights as validator 0's hotkey, as a second process running
+/// the same hotkey would: it takes the nonce a saved, unsent commit was signed with.
+fn foreign_commit(endpoint: &str, subnet: &serde_json::Value, wallets: &std::path::Path) {
+    use bt_chain::weights::{commit_weights, Target, WeightsToSet};
+    let netuid = subnet["netuid"].as_u64().unwrap() as u16;
+    let key = validator_hotkey(wallets, 0);
+    let endpoint = endpoint.to_string();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move {
+            let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30))
+                .await
+                .unwrap();
+            let w = WeightsToSet {
+                uids: vec![0],
+                values: vec![65535],
+                version_key: 0,
+            };
+            commit_weights(&chain, &key, Target::subnet(netuid), &w, &[9; 8])
+                .await
+                .expect("the foreign commit lands");
+        });
+}
+
+/// Whether validator 0's commit of `hash` (JSON) is queued on chain.
+fn queued(
+    endpoint: &str,
+    subnet: &serde_json::Value,
+    wallets: &std::path::Path,
+    hash: &str,
+) -> bool {
+    use bt_chain::weights::{find_hash_commit, Target};
+    let netuid = subnet["netuid"].as_u64().unwrap() as u16;
+    let me = validator_hotkey(wallets, 0).public_key().0;
+    let endpoint = endpoint.to_string();
+    let hash: [u8; 32] = serde_json::from_str(hash).unwrap();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move {
+            let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30))
+                .await
+                .unwrap();
+            find_hash_commit(&chain, Target::subnet(netuid), &me, &hash)
+                .await
+                .unwrap()
+                .is_some()
+        })
+}
+
+/// A hash commit (commit-reveal v2, `--neuron.commit_reveal hash`) through every SIGKILL a
+/// commit can meet, each time with its block unknown or known:
+/// 1. killed after it was signed and saved, before it was sent; while the validator is down
+///    the same hotkey commits something else (its nonce is taken). Restarted, the validator
+///    does not find it, sends the same bytes again, the chain refuses them as stale: it
+///    never landed, and the validator commits afresh. The first hash is never on chain.
+/// 2. killed after that fresh commit landed and before that was saved; restarted, it finds
+///    it on chain and saves its block, without sending it again.
+/// 3. killed after the block was saved and before the reveal epoch; restarted, it reveals
+///    the saved commit (its salt came from the OS) and reads it back as a match.
 #[test]
-fn a_hash_commit_survives_a_sigkill_before_its_reveal() {
+fn a_hash_commit_survives_sigkills_whether_or_not_it_landed() {
     let tmp = tempfile::tempdir().unwrap();
     let wallets = tmp.path().join("wallets");
     let mut net = OneValidator::start(&wallets, &["--reveal-period", "2"]);
     let (endpoint, netuid, subnet) = (net.endpoint.clone(), net.netuid.clone(), net.subnet.clone());
     let dir = tmp.path().join("state");
-    let run = || {
+    let run = |pause: bool| {
         let mut c = validator_run(&endpoint, &netuid, &wallets, 0, &dir, 1000);
         c.args(["--neuron.commit_reveal", "hash"]);
+        if pause {
+            c.env("BT_TEST_COMMIT_PAUSE_MS", "4000");
+        }
         Proc(c.spawn().unwrap())
     };
-    let mut first = run();
+    // 1. Saved, not sent; the nonce is then taken by another commit of the same hotkey.
+    let s = kill_at(&dir, run(true), "saved, not sent");
+    let unsent = s["state"]["pending"]["hash"].to_string();
+    assert!(s["state"]["pending"]["commit_block"].is_null(), "{s}");
+    assert!(
+        s["state"]["pending"]["commit_tx"]["bytes"].is_string(),
+        "{s}"
+    );
+    foreign_commit(&endpoint, &subnet, &wallets);
+    let mut p = run(true);
+    // Sent again and refused as stale, or past its era already: either way it never landed.
+    wait_for_log(
+        &dir,
+        "never landed; committing afresh",
+        1,
+        Duration::from_secs(180),
+    );
+    assert!(
+        !queued(&endpoint, &subnet, &wallets, &unsent),
+        "the unsent commit never lands"
+    );
+
+    // 2. The fresh commit landed, not saved.
+    wait_for_log(
+        &dir,
+        "test pause at=\"landed, not saved\"",
+        1,
+        Duration::from_secs(180),
+    );
+    let _ = p.0.kill();
+    let _ = p.0.wait();
+    let s = state(&dir);
+    let landed = s["state"]["pending"]["hash"].to_string();
+    assert_ne!(landed, unsent, "a fresh commit: {s}");
+    assert!(s["state"]["pending"]["commit_block"].is_null(), "{s}");
+    assert!(
+        queued(&endpoint, &subnet, &wallets, &landed),
+        "it is on chain"
+    );
+    let mut first = run(false);
     let committed = wait_for_state(&dir, Duration::from_secs(180), |s| {
         s["state"]["pending"]["kind"] == "hash" && s["state"]["pending"]["commit_block"].is_u64()
     });
+    assert_eq!(
+        committed["state"]["pending"]["hash"].to_string(),
+        landed,
+        "found on chain, not committed again: {committed}"
+    );
+    let log = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
+    assert!(
+        log.contains("the commit saved before the interruption landed"),
+        "{log}"
+    );
+    assert_eq!(
+        log.matches("weights committed by hash").count(),
+        1,
+        "one commit was seen landing (the fresh one, before the kill): {log}"
+    );
+    // 3. Killed before the reveal epoch.
     let _ = first.0.kill(); // SIGKILL, before the reveal epoch (two epochs later)
     let _ = first.0.wait();
     let salt = committed["state"]["pending"]["salt"].clone();
@@ -308,7 +396,7 @@ fn a_hash_commit_survives_a_sigkill_before_its_reveal() {
         "killed before the reveal: {log}"
     );
 
-    let _second = run();
+    let _second = run(false);
     let revealed = wait_for_state(&dir, Duration::from_secs(240), |s| {
         s["state"]["last_verification"]["outcome"] == "match"
     });
@@ -328,7 +416,7 @@ fn a_hash_commit_survives_a_sigkill_before_its_reveal() {
 
 /// Timelocked commits in mechanism 1 of a two-mechanism subnet (`--mechid 1`), killed in both
 /// windows a commit has: after it is saved and before it is sent (after the restart the chain
-/// does not have it, and the validator commits afresh), and after it landed and before that
+/// does not have it, and the validator sends the saved transaction again), and after it landed and before that
 /// was saved (after the restart the validator finds it on chain). The chain reveals it, the
 /// read-back is a match, and the weights are in mechanism 1 only.
 #[test]
@@ -347,28 +435,13 @@ fn timelocked_commits_in_mechanism_1_survive_sigkills_around_sending() {
         Proc(c.spawn().unwrap())
     };
     // 1. Killed after the commit is saved, before it is sent.
-    let mut p = run(true);
-    wait_for_log(
-        &dir,
-        "test pause at=\"saved, not sent\"",
-        1,
-        Duration::from_secs(180),
-    );
-    let _ = p.0.kill();
-    let _ = p.0.wait();
-    let s = state(&dir);
+    let s = kill_at(&dir, run(true), "saved, not sent");
     assert_eq!(s["state"]["pending"]["kind"], "timelocked", "{s}");
     assert!(s["state"]["pending"]["commit"].is_null(), "not sent: {s}");
 
-    // 2. Restarted: the saved commit never landed, so it commits afresh; killed after that
-    //    one landed, before it is saved.
+    // 2. Restarted: the saved commit is not on chain, so the very same transaction is sent
+    //    again (or, past its era, a fresh one); killed after it landed, before that is saved.
     let mut p = run(true);
-    wait_for_log(
-        &dir,
-        "never landed; committing afresh",
-        1,
-        Duration::from_secs(120),
-    );
     wait_for_log(
         &dir,
         "test pause at=\"landed, not saved\"",
@@ -382,12 +455,18 @@ fn timelocked_commits_in_mechanism_1_survive_sigkills_around_sending() {
         s["state"]["pending"]["commit"].is_null(),
         "landed, not saved: {s}"
     );
+    let log = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
+    assert!(
+        log.contains("sending the same transaction again")
+            || log.contains("could land only up to block"),
+        "the unsent commit was looked up, then sent again or given up: {log}"
+    );
 
     // 3. Restarted: it finds the commit on chain, and the chain reveals it.
     let _p = run(false);
     wait_for_log(
         &dir,
-        "saved before the restart landed",
+        "saved before the interruption landed",
         1,
         Duration::from_secs(120),
     );

@@ -203,22 +203,7 @@ async fn send(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_hostile_btauth_requests_get_refused_with_bounded_memory() {
     let wallets = tempfile::tempdir().unwrap();
-    let created = Command::new(env!("CARGO_BIN_EXE_validator"))
-        .args([
-            "wallet",
-            "create",
-            "--wallet.name",
-            "m",
-            "--wallet.hotkey",
-            "h",
-            "--wallet.path",
-        ])
-        .arg(wallets.path())
-        .env_remove("BT_WALLET_PASSWORD")
-        .output()
-        .unwrap();
-    let created: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
-    let miner_hotkey = created["hotkey"].as_str().unwrap().to_string();
+    let miner_hotkey = common::create_miner_wallet(wallets.path());
     let port = free_port();
     let miner = Proc(
         Command::new(env!("CARGO_BIN_EXE_miner"))
@@ -330,7 +315,9 @@ async fn ten_thousand_hostile_btauth_requests_get_refused_with_bounded_memory() 
             Kind::Throwaway => &[200, 503],
             Kind::Flood => &[200, 429, 503],
             Kind::NotJson => &[422, 503],
-            Kind::Oversized => &[413],
+            // Refused from its declared length, before a byte of the body is read: a client
+            // still sending it can see the connection close before it reads the 413 (0).
+            Kind::Oversized => &[413, 0],
             _ => &[401],
         };
         for (status, n) in statuses {
@@ -350,6 +337,10 @@ async fn ten_thousand_hostile_btauth_requests_get_refused_with_bounded_memory() 
     assert!(
         count(Kind::Flood, 200) <= PER_HOTKEY * (1 + elapsed.as_secs() as usize / 12),
         "{by_kind:?}"
+    );
+    assert!(
+        count(Kind::Oversized, 413) > 0,
+        "oversized bodies are answered 413: {by_kind:?}"
     );
     assert!(
         count(Kind::Flood, 429) > 0,

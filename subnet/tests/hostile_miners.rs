@@ -233,7 +233,7 @@ fn ten_thousand_hostile_responses_score_zero_and_crash_nothing() {
             "--neuron.sample_size",
             &MINERS.to_string(),
             "--neuron.timeout",
-            "1",
+            "0.5",
             "--neuron.round_interval",
             "0",
             "--neuron.max_rounds",

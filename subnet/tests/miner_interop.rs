@@ -40,21 +40,7 @@ fn repo() -> PathBuf {
 /// Starts `miner` with `extra` flags on a free port and waits until it accepts connections.
 async fn miner(extra: &[&str]) -> Miner {
     let wallets = tempfile::tempdir().unwrap();
-    let created = Command::new(env!("CARGO_BIN_EXE_validator"))
-        .args([
-            "wallet",
-            "create",
-            "--wallet.name",
-            "m",
-            "--wallet.hotkey",
-            "h",
-            "--wallet.path",
-        ])
-        .arg(wallets.path())
-        .env_remove("BT_WALLET_PASSWORD")
-        .output()
-        .expect("wallet create");
-    let created: serde_json::Value = serde_json::from_slice(&created.stdout).expect("wallet JSON");
+    let hotkey = common::create_miner_wallet(wallets.path());
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_miner"))
         .args([
@@ -85,7 +71,7 @@ async fn miner(extra: &[&str]) -> Miner {
             uid: 1,
             ip: "127.0.0.1".into(),
             port,
-            hotkey: created["hotkey"].as_str().unwrap().to_string(),
+            hotkey,
         },
         _wallets: wallets,
     }
@@ -171,6 +157,13 @@ async fn our_dendrite_and_our_miner_including_refusals() {
     // Stale nonce, replayed nonce, wrong axon hotkey in the signed message: 401 each.
     let stale = raw_call(&m.target, "RecentTweetsSynapse", now_ns() - 60_000_000_000).await;
     assert_eq!(stale.0, 401, "{}", stale.1);
+    assert!(
+        stale
+            .1
+            .contains("Not Verified with error: Nonce is too old: acceptable delta"),
+        "the SDK's words: {}",
+        stale.1
+    );
     // The unsigned timeout header cannot reopen an old request (the SDK's axon would take it).
     let forged = raw_call_with_timeout(
         &m.target,
@@ -180,6 +173,11 @@ async fn our_dendrite_and_our_miner_including_refusals() {
     )
     .await;
     assert_eq!(forged.0, 401, "{}", forged.1);
+    assert!(
+        forged.1.contains("acceptable delta is 64.00 seconds"),
+        "the window counts at most 60 s of the timeout: {}",
+        forged.1
+    );
     let nonce = now_ns();
     assert_eq!(
         raw_call(&m.target, "RecentTweetsSynapse", nonce).await.0,
@@ -213,6 +211,13 @@ async fn our_dendrite_and_our_miner_including_refusals() {
         .await
         .unwrap();
     assert_eq!(unsigned.status().as_u16(), 401);
+    let message = unsigned
+        .headers()
+        .get("bt_header_axon_status_message")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(message, "Not Verified with error: Missing Signature");
     let unknown = raw_call(&m.target, "PingAxonSynapse", now_ns()).await;
     assert_eq!(unknown.0, 404);
 }
@@ -241,6 +246,13 @@ async fn misbehaving_miners_give_the_statuses_the_validator_scores() {
     assert!(tweets[0]["Tweet"]["ID"].as_str().unwrap().starts_with("0x"));
 }
 
+/// The `error` kind of a btauth refusal the SDK peer received (its body, as text).
+fn refusal(received: &serde_json::Value) -> String {
+    let body: serde_json::Value =
+        serde_json::from_str(received["body"].as_str().unwrap_or_default()).unwrap_or_default();
+    body["error"].as_str().unwrap_or_default().to_string()
+}
+
 /// `POST /recent_tweets` to `m` with `body` and btauth headers signed by `signer` for
 /// `receiver`, with `nonce`; the status and the JSON answer.
 async fn btauth_post(
@@ -250,6 +262,19 @@ async fn btauth_post(
     nonce: i64,
     body: &[u8],
 ) -> (u16, serde_json::Value) {
+    btauth_try_post(m, signer, receiver, nonce, body)
+        .await
+        .expect("the miner answers")
+}
+
+/// [`btauth_post`], or the transport's error.
+async fn btauth_try_post(
+    m: &Miner,
+    signer: &bt_wire::btauth::Signer,
+    receiver: &str,
+    nonce: i64,
+    body: &[u8],
+) -> Result<(u16, serde_json::Value), reqwest::Error> {
     let headers = signer.sign_with_nonce("POST", "/recent_tweets", body, Some(receiver), nonce);
     let mut request = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{}/recent_tweets", m.target.port))
@@ -258,9 +283,9 @@ async fn btauth_post(
     for (k, v) in headers.iter() {
         request = request.header(k, v);
     }
-    let response = request.send().await.expect("the miner answers");
+    let response = request.send().await?;
     let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or_default())
+    Ok((status, response.json().await.unwrap_or_default()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,10 +306,7 @@ async fn requests_the_sdk_11_signs_get_answers_from_our_btauth_miner() {
         assert_eq!(tweets.len(), 5);
         assert_eq!(answer["query"], "\"bitcoin\"");
         assert_eq!(out[1]["status"], 401, "{crypto}: {out}");
-        assert!(
-            out[1]["body"].as_str().unwrap().contains("replayed"),
-            "{out}"
-        );
+        assert_eq!(refusal(&out[1]), "replayed", "{out}");
     }
     // Signed by the SDK for another hotkey: refused.
     let other = bt_chain::AccountId32([9; 32]).to_string();
@@ -293,10 +315,7 @@ async fn requests_the_sdk_11_signs_get_answers_from_our_btauth_miner() {
         &serde_json::Value::Null,
     );
     assert_eq!(out[0]["status"], 401, "{out}");
-    assert!(
-        out[0]["body"].as_str().unwrap().contains("wrong_receiver"),
-        "{out}"
-    );
+    assert_eq!(refusal(&out[0]), "wrong_receiver", "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -359,9 +378,16 @@ async fn our_dendrite_and_our_btauth_miner_including_refusals() {
     );
     let (status, answer) = btauth_post(&m, &signer, &m.target.hotkey, now_ns(), b"{not json").await;
     assert_eq!(status, 422, "{answer}");
+    // Too big: refused from its declared length before a byte of it is read, so a client
+    // still sending it may see the connection close before it reads the 413.
     let big = vec![b' '; 2 << 20];
-    let (status, _) = btauth_post(&m, &signer, &m.target.hotkey, now_ns(), &big).await;
-    assert_eq!(status, 413);
+    match btauth_try_post(&m, &signer, &m.target.hotkey, now_ns(), &big).await {
+        Ok((status, _)) => assert_eq!(status, 413),
+        Err(e) => assert!(
+            e.is_request() && !e.is_connect(),
+            "closed while sending, not another failure: {e}"
+        ),
+    }
     // Unsigned, and signed but the body changed on the way.
     let unsigned = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{}/recent_tweets", m.target.port))
@@ -370,6 +396,11 @@ async fn our_dendrite_and_our_btauth_miner_including_refusals() {
         .await
         .unwrap();
     assert_eq!(unsigned.status().as_u16(), 401);
+    let answer: serde_json::Value = unsigned.json().await.unwrap_or_default();
+    assert_eq!(
+        answer["error"], "malformed",
+        "refused by its headers: {answer}"
+    );
     let headers = signer.sign("POST", "/recent_tweets", body, Some(&m.target.hotkey));
     let mut tampered = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{}/recent_tweets", m.target.port))

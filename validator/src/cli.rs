@@ -299,8 +299,8 @@ fn run_wallet(command: WalletCommand) -> Result<()> {
             println!(
                 "{}",
                 serde_json::json!({
-                    "hotkey": bt_chain::AccountId32(hotkey.public_key().0).to_string(),
-                    "coldkey": bt_chain::AccountId32(coldkey).to_string(),
+                    "hotkey": bt_core::ss58::bittensor(&hotkey.public_key().0),
+                    "coldkey": bt_core::ss58::bittensor(&coldkey),
                 })
             );
         }
@@ -346,9 +346,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// Runs the command line on this process's arguments; `validator run` scores miners with the
-/// task `make_task` builds.
-pub fn main<T: Task>(make_task: impl FnOnce() -> Result<T>) -> ExitCode {
+/// Logs to stderr at `info` (or as `RUST_LOG` says), coloured on a terminal: the validator's
+/// and the miner's one set-up.
+pub fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -357,6 +357,12 @@ pub fn main<T: Task>(make_task: impl FnOnce() -> Result<T>) -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+}
+
+/// Runs the command line on this process's arguments; `validator run` scores miners with the
+/// task `make_task` builds.
+pub fn main<T: Task>(make_task: impl FnOnce() -> Result<T>) -> ExitCode {
+    init_logging();
     let cli = match config::expand(std::env::args_os().collect()) {
         Ok(args) => Cli::parse_from(args),
         Err(e) => {

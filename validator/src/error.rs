@@ -72,22 +72,22 @@ impl Error {
         }
     }
 
-    /// True when the loop goes on to the next round: the node was away or slow, or the chain
-    /// refused for a reason that can pass (a new version key or rate limit is read next
-    /// round; stake or a permit can arrive; each refusal is logged with its advice and
-    /// counted). False stops the loop, after a checkpoint: the subnet or mechanism does not
-    /// exist, the runtime lacks what is needed, the hotkey is not registered, the state
-    /// belongs elsewhere or cannot be written.
+    /// True when the loop goes on to the next round; false stops it, after a checkpoint.
+    /// Chain errors follow the project's one policy ([`ChainError::is_retryable`]); of the
+    /// loop's own errors, only a weights computation that the next scores can cure passes.
+    /// The hotkey not being registered, a state that belongs elsewhere or cannot be written,
+    /// and an impossible commit-reveal mode need the operator.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Chain(
-                ChainError::NoSuchSubnet { .. }
-                | ChainError::NoSuchMechanism { .. }
-                | ChainError::Unsupported { .. }
-                | ChainError::Localnet(_),
-            ) => false,
-            Self::Chain(_) | Self::Weights(_) => true,
-            _ => false,
+            Self::Chain(e) => e.is_retryable(),
+            Self::Weights(_) => true,
+            Self::State(_)
+            | Self::OtherSubnet { .. }
+            | Self::Scores(_)
+            | Self::NotRegistered { .. }
+            | Self::CommitReveal(_)
+            | Self::Dendrite(_)
+            | Self::Metrics { .. } => false,
         }
     }
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use bt_chain::bootstrap::{bootstrap, BootstrapConfig};
 use bt_chain::localnet::{Localnet, LocalnetConfig};
-use bt_chain::{metagraph, resolve_endpoint, AccountId32, Chain};
+use bt_chain::snapshot::SnapshotStore;
+use bt_chain::{metagraph, resolve_endpoint, Chain};
 use bt_core::metagraph::Metagraph;
 use clap::Args;
 
@@ -107,6 +108,12 @@ pub struct LocalnetArgs {
     /// then `validator run` and `miner` can use them with --wallet.path.
     #[arg(long)]
     pub wallets: Option<std::path::PathBuf>,
+    /// Keep bootstrapped chains in this folder, and start from one when the same bootstrap
+    /// (the same flags and chain spec; any ports) was made before: a few seconds instead of
+    /// most of a minute. Not used when --db already holds a chain or --wallets already holds
+    /// wallets. The test command sets it for its tests.
+    #[arg(long, env = bt_chain::snapshot::STORE_ENV)]
+    pub snapshot_dir: Option<std::path::PathBuf>,
 }
 
 /// `on`/`off` (also `true`/`false`) as a flag value.
@@ -160,64 +167,31 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
         "starting the local chain from {} …",
         config.chain_spec.display()
     );
-    let node = Localnet::start(&config).await?;
-    let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30)).await?;
-    let (validator_uris, miner_uris) = match &args.wallets {
-        Some(dir) => (
-            Some(wallet_uris(dir, "validator", args.validator_stakes.len())?),
-            Some(wallet_uris(dir, "miner", usize::from(args.miners))?),
-        ),
-        None => (None, None),
-    };
-    let bootstrap_config = BootstrapConfig {
-        tempo: args.tempo,
-        commit_reveal: args.commit_reveal,
-        reveal_period: args.reveal_period,
-        mechanisms: args.mechanisms,
-        emission_split: args.emission_split.clone(),
-        yuma3: args.yuma3,
-        liquid_alpha: args.liquid_alpha,
-        stake_threshold: (args.stake_threshold * 1e9) as u64,
-        weights_rate_limit: args.weights_rate_limit,
-        validator_stakes_tao: args.validator_stakes,
-        miners: args.miners,
-        miner_port_base: args.miner_port_base,
-        validator_uris,
-        miner_uris,
-        ..BootstrapConfig::default()
-    };
     let beacon = (args.drand == "test").then(bt_chain::beacon::TestBeacon::new);
-    if let Some(beacon) = &beacon {
-        beacon.install(&chain).await?;
-    }
-    // A signal during the bootstrap must stop the node too, not leave it running.
-    let subnet = tokio::select! {
-        result = bootstrap(&chain, &bootstrap_config) => result,
+    let snapshot = snapshot_store(&args);
+    // A signal during the bootstrap must stop the node too: each path owns its node until it
+    // returns it, and drops (kills) it when interrupted.
+    let started = tokio::select! {
+        result = start_and_bootstrap(&args, &config, beacon.as_ref(), snapshot) => result,
         _ = shutdown_signal() => {
-            node.stop().await;
             anyhow::bail!("interrupted during the bootstrap; the local chain was stopped");
         }
     };
-    let subnet = match subnet {
-        Ok(subnet) => subnet,
-        Err(e) => {
-            node.stop().await;
-            return Err(e.into());
-        }
-    };
+    let (node, chain, subnet) = started?;
+    let stake_threshold = (args.stake_threshold * 1e9) as u64;
     println!("{}", serde_json::to_string_pretty(&subnet)?);
     // Registrations raise the pool's price: with many miners, a validator's TAO may buy
     // less alpha than the threshold, and the chain then refuses its weights.
     for v in subnet
         .validators
         .iter()
-        .filter(|v| v.alpha_stake < bootstrap_config.stake_threshold)
+        .filter(|v| v.alpha_stake < stake_threshold)
     {
         eprintln!(
             "warning: validator uid {} holds {:.3} α, below the stake threshold of {:.3} α: the chain will refuse its weights (StakeAmountTooLow). Raise --validator-stakes or lower --stake-threshold.",
             v.uid,
             v.alpha_stake as f64 / 1e9,
-            bootstrap_config.stake_threshold as f64 / 1e9
+            stake_threshold as f64 / 1e9
         );
     }
     if args.exit {
@@ -238,6 +212,145 @@ pub async fn localnet(args: LocalnetArgs) -> Result<()> {
     }
     node.stop().await;
     eprintln!("local chain stopped");
+    Ok(())
+}
+
+/// The bootstrap the flags describe, with the keys' URIs when they come from wallets.
+fn bootstrap_config(
+    args: &LocalnetArgs,
+    validator_uris: Option<Vec<String>>,
+    miner_uris: Option<Vec<String>>,
+) -> BootstrapConfig {
+    BootstrapConfig {
+        tempo: args.tempo,
+        commit_reveal: args.commit_reveal,
+        reveal_period: args.reveal_period,
+        mechanisms: args.mechanisms,
+        emission_split: args.emission_split.clone(),
+        yuma3: args.yuma3,
+        liquid_alpha: args.liquid_alpha,
+        stake_threshold: (args.stake_threshold * 1e9) as u64,
+        weights_rate_limit: args.weights_rate_limit,
+        validator_stakes_tao: args.validator_stakes.clone(),
+        miners: args.miners,
+        miner_port_base: args.miner_port_base,
+        validator_uris,
+        miner_uris,
+        ..BootstrapConfig::default()
+    }
+}
+
+/// Everything a snapshot of this bootstrap depends on (not the ports: a node started from it
+/// serves the miners' axons again at the ports asked for).
+fn snapshot_recipe(args: &LocalnetArgs) -> String {
+    format!(
+        "validator localnet v1: tempo {} commit-reveal {} reveal-period {} mechanisms {} split {:?} yuma3 {} liquid-alpha {} stake-threshold {} weights-rate-limit {} validator-stakes {:?} miners {} drand {} wallets {}",
+        args.tempo,
+        args.commit_reveal,
+        args.reveal_period,
+        args.mechanisms,
+        args.emission_split,
+        args.yuma3,
+        args.liquid_alpha,
+        args.stake_threshold,
+        args.weights_rate_limit,
+        args.validator_stakes,
+        args.miners,
+        args.drand,
+        args.wallets.is_some(),
+    )
+}
+
+/// The snapshot store to start from, when the flags allow one: not when `--db` already holds
+/// a chain (it is resumed) nor when `--wallets` already holds wallets (other keys than a
+/// snapshot's).
+fn snapshot_store(args: &LocalnetArgs) -> Option<SnapshotStore> {
+    let dir = args.snapshot_dir.as_ref()?;
+    if args
+        .db
+        .as_ref()
+        .is_some_and(|db| std::fs::metadata(db).is_ok_and(|m| m.len() > 0))
+    {
+        return None;
+    }
+    if let Some(wallets) = &args.wallets {
+        if std::fs::read_dir(wallets).is_ok_and(|mut d| d.next().is_some()) {
+            return None;
+        }
+    }
+    Some(SnapshotStore::at(dir.clone()))
+}
+
+/// Starts the node and bootstraps the subnet the flags describe: from a snapshot when `store`
+/// is given (made first if no run has made it), else from genesis.
+async fn start_and_bootstrap(
+    args: &LocalnetArgs,
+    config: &LocalnetConfig,
+    beacon: Option<&bt_chain::beacon::TestBeacon>,
+    store: Option<SnapshotStore>,
+) -> Result<(Localnet, Chain, bt_chain::bootstrap::Subnet)> {
+    let uris = |dir: &std::path::Path| -> Result<_> {
+        Ok((
+            Some(wallet_uris(dir, "validator", args.validator_stakes.len())?),
+            Some(wallet_uris(dir, "miner", usize::from(args.miners))?),
+        ))
+    };
+    let (node, chain) = match store {
+        Some(store) => {
+            let make = |chain: Chain, files: std::path::PathBuf| async move {
+                if let Some(beacon) = beacon {
+                    beacon.install(&chain).await?;
+                }
+                let (validators, miners) = match &args.wallets {
+                    Some(_) => uris(&files.join("wallets"))
+                        .map_err(|e| bt_chain::ChainError::Localnet(format!("{e:#}")))?,
+                    None => (None, None),
+                };
+                bootstrap(&chain, &bootstrap_config(args, validators, miners)).await
+            };
+            let started = store
+                .start(config, "localnet", &snapshot_recipe(args), make)
+                .await?;
+            if let Some(wallets) = &args.wallets {
+                copy_folder(&started.files.join("wallets"), wallets)?;
+            }
+            (started.node, started.chain)
+        }
+        None => {
+            let node = Localnet::start(config).await?;
+            let chain = Chain::connect(&node.endpoint(), Duration::from_secs(30)).await?;
+            (node, chain)
+        }
+    };
+    // The beacon's key lives outside the saved blocks: install it on every start.
+    if let Some(beacon) = beacon {
+        beacon.install(&chain).await?;
+    }
+    let (validators, miners) = match &args.wallets {
+        Some(dir) => uris(dir)?,
+        None => (None, None),
+    };
+    // From a snapshot this finds everything done but the miners' axons at these ports.
+    let subnet = bootstrap(&chain, &bootstrap_config(args, validators, miners)).await?;
+    Ok((node, chain, subnet))
+}
+
+/// Copies the files of `from` into `to` (created), keeping their permissions (keyfiles stay
+/// 0600).
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for entry in
+        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
+    {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_folder(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+        }
+    }
     Ok(())
 }
 
@@ -320,10 +433,15 @@ pub async fn show_metagraph(
     };
     let mg = metagraph::sync_mechanism(&chain, netuid, mecid, block).await?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&bt_chain::view::MetagraphView::new(&mg))?
-        );
+        let mut view = serde_json::to_value(bt_chain::view::MetagraphView::new(&mg))?;
+        // The chain's emission per block, where the runtime reports it (spec 475).
+        let at = chain.at_number(mg.block).await?;
+        if let (Some(rao), Some(obj)) =
+            (metagraph::block_emission(&at).await?, view.as_object_mut())
+        {
+            obj.insert("block_emission_rao".into(), rao.into());
+        }
+        println!("{}", serde_json::to_string_pretty(&view)?);
     } else {
         print!("{}", render_table(&mg));
     }
@@ -331,7 +449,7 @@ pub async fn show_metagraph(
 }
 
 fn short(key: &[u8; 32]) -> String {
-    let s = AccountId32(*key).to_string();
+    let s = bt_core::ss58::bittensor(key);
     format!("{}…{}", &s[..6], &s[s.len() - 4..])
 }
 
@@ -465,6 +583,12 @@ pub fn render_replay(r: &bt_core::replay::Replay) -> String {
         r.epoch_block,
         r.epoch_block.saturating_sub(1)
     );
+    if r.epoch_consensus == bt_core::yuma::EpochConsensus::Null {
+        let _ = writeln!(
+            out,
+            "Null consensus (spec 475): replayed with the Null rules, not Yuma: the largest stake holds the only permit, its weight row is the incentive, dividends follow stake; consensus and validator trust are zero and bonds are left as they were"
+        );
+    }
     let _ = write!(out, "{:>4}", "uid");
     for c in &r.columns {
         let _ = write!(out, " {:>17}", c.name);
@@ -505,16 +629,35 @@ pub fn render_replay(r: &bt_core::replay::Replay) -> String {
         );
     }
     let differing = differing_values(r);
-    let _ = writeln!(
-        out,
-        "emission distributed: {} rao{}",
-        r.rao_emission,
-        if r.rao_emission_found {
-            " (no storage item keeps it: the one amount that gives every stored emission)"
-        } else {
-            " (no amount gives every stored emission: the shares differ)"
+    match (&r.null_budgets, r.epoch_consensus) {
+        (Some(b), _) => {
+            let _ = writeln!(
+                out,
+                "emission distributed: {} rao to miners and {} rao to validators (no storage item keeps them: the one split that gives every stored emission)",
+                b.server,
+                b.validator.saturating_add(b.root)
+            );
         }
-    );
+        (None, bt_core::yuma::EpochConsensus::Null) => {
+            let _ = writeln!(
+                out,
+                "emission distributed: {} rao in all (the miners' and validators' budgets were not found: several mechanisms, or no split gives every stored emission)",
+                r.rao_emission
+            );
+        }
+        (None, bt_core::yuma::EpochConsensus::Yuma) => {
+            let _ = writeln!(
+                out,
+                "emission distributed: {} rao{}",
+                r.rao_emission,
+                if r.rao_emission_found {
+                    " (no storage item keeps it: the one amount that gives every stored emission)"
+                } else {
+                    " (no amount gives every stored emission: the shares differ)"
+                }
+            );
+        }
+    }
     if r.nothing_to_compare {
         let _ = writeln!(
             out,

@@ -151,7 +151,7 @@ pub fn process_weights(input: &str, batch: bool, chain_safe: bool) -> Result<Str
 /// stdin, its outputs as JSON.
 pub fn epoch(input: &str, trace: bool) -> Result<String> {
     let input: bt_core::yuma::SubnetEpochInput = serde_json::from_str(input)
-        .context("stdin is not a valid epoch input (see examples/epoch-input.json)")?;
+        .context("stdin is not a valid epoch input (see docs/epoch-input.md)")?;
     let output = if trace {
         bt_core::yuma::epoch_with_mechanisms_traced(&input)?
     } else {

@@ -26,9 +26,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bt_chain::timelock::{self, TimelockOutcome};
+use bt_chain::timelock::{self, TimelockOutcome, TimelockedCommit};
 use bt_chain::weights::{self as chain_weights, Target, Verification, WeightsToSet};
-use bt_chain::{metagraph, Chain, ChainError, TxError};
+use bt_chain::{metagraph, Chain, ChainError, RevealError, TxError};
 use bt_core::ema::ScoreBook;
 use bt_core::metagraph::Metagraph;
 use bt_core::weights::{process_weights, quantize_for_chain, WeightParams};
@@ -39,7 +39,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use subxt_signer::sr25519::Keypair;
 
-use crate::commit::{random_salt, CommitMode, PendingCommit};
+use crate::commit::{random_salt, CommitMode, PendingCommit, Reveal, Stage};
 use crate::error::Error;
 use crate::state::{SentWeights, Source, StateFile, ValidatorState};
 use crate::task::{Task, Verdict};
@@ -160,6 +160,8 @@ struct Validator<T: Task> {
     metagraph: Option<Metagraph>,
     cursor: usize,
     metrics: Metrics,
+    /// The epoch in which the "not the Null permit holder" notice was last given.
+    null_notice_epoch: Option<u64>,
 }
 
 /// Runs the loop for `task` until `shutdown` resolves (then checkpoints) or `max_rounds` is
@@ -170,7 +172,7 @@ pub async fn run<T: Task>(
     mut task: T,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), Error> {
-    let hotkey_ss58 = bt_chain::AccountId32(hotkey.public_key().0).to_string();
+    let hotkey_ss58 = bt_core::ss58::bittensor(&hotkey.public_key().0);
     let state_file = StateFile::new(&config.state_dir);
     let loaded = state_file.load()?;
     for (path, reason) in &loaded.quarantined {
@@ -228,6 +230,7 @@ pub async fn run<T: Task>(
         last_weights,
         last_verification,
         pending,
+        null_notice_epoch: None,
         metagraph: None,
         cursor: 0,
         metrics,
@@ -318,7 +321,7 @@ impl<T: Task> Validator<T> {
         let hotkeys: Vec<String> = mg
             .neurons
             .iter()
-            .map(|n| bt_chain::AccountId32(n.hotkey).to_string())
+            .map(|n| bt_core::ss58::bittensor(&n.hotkey))
             .collect();
         for uid in self.scores.sync_hotkeys(&hotkeys) {
             self.task.reset_uid(uid);
@@ -336,7 +339,7 @@ impl<T: Task> Validator<T> {
                 uid: n.uid,
                 ip: n.axon.ip_string(),
                 port: n.axon.port,
-                hotkey: bt_chain::AccountId32(n.hotkey).to_string(),
+                hotkey: bt_core::ss58::bittensor(&n.hotkey),
             })
             .collect();
         let k = self.config.sample_size.min(serving.len());
@@ -439,12 +442,32 @@ impl<T: Task> Validator<T> {
 
     /// **Submit**: set the weights directly, or commit them under commit-reveal.
     async fn submit(&mut self, chain: &Chain, mg: &Metagraph, my_uid: u16) -> Result<(), Error> {
+        if !mg.may_set_weights(my_uid) {
+            // Spec 475 Null consensus: only the largest stake's uid holds a permit, and the
+            // chain refuses everyone else's weights. Say so once per epoch; keep scoring.
+            if self.null_notice_epoch != Some(mg.schedule.epoch_index) {
+                self.null_notice_epoch = Some(mg.schedule.epoch_index);
+                let holder = mg
+                    .neurons
+                    .iter()
+                    .find(|n| n.validator_permit)
+                    .map(|n| n.uid);
+                tracing::warn!(
+                    netuid = mg.netuid,
+                    uid = my_uid,
+                    holder = ?holder,
+                    "this subnet runs Null consensus: only the sole validator permit holder (the largest stake) may set weights and the chain refuses anyone else's (NeuronNoValidatorPermit); not sending weights, scores are kept"
+                );
+            }
+            self.count_weights("not_permit_holder");
+            return Ok(());
+        }
         let Some(w) = self.weights_due(mg, my_uid)? else {
             return Ok(());
         };
         let h = &mg.hyperparams;
         if !h.commit_reveal_enabled {
-            test_pause("read, not sent").await;
+            crate::test_hooks::commit_pause("read, not sent").await;
             let out = chain_weights::set_and_verify(chain, &self.hotkey, self.target(), &w).await?;
             self.count_weights("set");
             self.remember_sent(&w, out.included_at);
@@ -471,8 +494,8 @@ impl<T: Task> Validator<T> {
         }
     }
 
-    /// A timelocked commit: prepared, saved, sent, and saved again with where the chain keyed
-    /// it.
+    /// A timelocked commit: prepared, signed, saved, sent, and saved again with where the
+    /// chain keyed it.
     async fn commit_timelocked(&mut self, chain: &Chain, w: WeightsToSet) -> Result<(), Error> {
         let prepared = timelock::prepare_commit(
             chain,
@@ -482,162 +505,184 @@ impl<T: Task> Validator<T> {
             self.config.block_time,
         )
         .await?;
+        let tx = timelock::sign_prepared(chain, &self.hotkey, &prepared).await?;
         self.pending = Some(PendingCommit::Timelocked {
             weights: w.clone(),
             prepared: prepared.clone(),
             commit: None,
+            commit_tx: Some(tx.clone()),
         });
         self.checkpoint()?;
-        test_pause("saved, not sent").await;
-        match timelock::submit_prepared(chain, &self.hotkey, &prepared, self.config.block_time)
-            .await
-        {
-            Ok(commit) => {
-                test_pause("landed, not saved").await;
-                self.count_weights("committed");
-                tracing::info!(
-                    block = commit.included_at,
-                    reveal_round = commit.reveal_round,
-                    reveal_epoch = commit.reveal_epoch,
-                    expected_reveal_block = commit.expected_reveal_block,
-                    uids = w.uids.len(),
-                    "weights committed timelocked; the chain reveals them in the reveal epoch"
-                );
-                self.remember_sent(&w, commit.included_at);
-                self.pending = Some(PendingCommit::Timelocked {
-                    weights: w,
-                    prepared,
-                    commit: Some(commit),
-                });
-                self.checkpoint()
-            }
-            Err(e) => self.forget_pending(e),
+        crate::test_hooks::commit_pause("saved, not sent").await;
+        match timelock::send_prepared(chain, &prepared, &tx, self.config.block_time).await {
+            Ok(commit) => self.timelocked_landed(commit).await,
+            Err(e) => self.commit_not_seen(e),
         }
     }
 
-    /// A hash commit: salt from the OS, saved, sent, and saved again with its block.
+    /// A timelocked commit seen on chain: saved with where the chain keyed it.
+    async fn timelocked_landed(&mut self, commit: TimelockedCommit) -> Result<(), Error> {
+        crate::test_hooks::commit_pause("landed, not saved").await;
+        let Some(PendingCommit::Timelocked {
+            weights,
+            commit: at,
+            ..
+        }) = &mut self.pending
+        else {
+            return Ok(());
+        };
+        let w = weights.clone();
+        *at = Some(commit.clone());
+        self.count_weights("committed");
+        tracing::info!(
+            block = commit.included_at,
+            reveal_round = commit.reveal_round,
+            reveal_epoch = commit.reveal_epoch,
+            expected_reveal_block = commit.expected_reveal_block,
+            uids = w.uids.len(),
+            "weights committed timelocked; the chain reveals them in the reveal epoch"
+        );
+        self.remember_sent(&w, commit.included_at);
+        self.checkpoint()
+    }
+
+    /// A hash commit: salt from the OS, signed, saved, sent, and saved again with its block.
     async fn commit_hash(&mut self, chain: &Chain, w: WeightsToSet) -> Result<(), Error> {
         let salt = random_salt()
             .map_err(|e| Error::CommitReveal(format!("the OS random generator failed: {e}")))?;
         let target = self.target();
-        let hash = chain_weights::commit_hash(&self.hotkey.public_key().0, target, &w, &salt);
+        let me = self.hotkey.public_key().0;
+        let hash = chain_weights::commit_hash(&me, target, &w, &salt);
+        let tx = chain_weights::commit_weights_call(chain, &me, target, &w, &salt)
+            .await?
+            .sign(chain, &self.hotkey)
+            .await?;
         self.pending = Some(PendingCommit::Hash {
             target,
-            weights: w.clone(),
-            salt: salt.clone(),
+            weights: w,
+            salt,
             hash,
             commit_block: None,
+            commit_tx: Some(tx.clone()),
+            reveal: None,
         });
         self.checkpoint()?;
-        test_pause("saved, not sent").await;
-        match chain_weights::commit_weights(chain, &self.hotkey, target, &w, &salt).await {
-            Ok(included) => {
-                test_pause("landed, not saved").await;
-                self.count_weights("committed");
-                tracing::info!(
-                    block = included.block_number,
-                    uids = w.uids.len(),
-                    "weights committed by hash; revealing in the reveal epoch"
-                );
-                self.remember_sent(&w, included.block_number);
-                self.pending = Some(PendingCommit::Hash {
-                    target,
-                    weights: w,
-                    salt,
-                    hash,
-                    commit_block: Some(included.block_number),
-                });
-                self.checkpoint()
-            }
-            Err(e) => self.forget_pending(e),
+        crate::test_hooks::commit_pause("saved, not sent").await;
+        match bt_chain::tx::send(chain, &tx).await {
+            Ok(included) => self.hash_commit_landed(included.block_number).await,
+            Err(e) => self.commit_not_seen(e),
         }
     }
 
-    /// A commit the chain refused never landed: nothing is pending.
-    fn forget_pending(&mut self, e: ChainError) -> Result<(), Error> {
-        self.pending = None;
-        self.checkpoint()?;
+    /// A hash commit seen on chain in `block`: saved with it.
+    async fn hash_commit_landed(&mut self, block: u64) -> Result<(), Error> {
+        crate::test_hooks::commit_pause("landed, not saved").await;
+        let Some(PendingCommit::Hash {
+            weights,
+            commit_block,
+            ..
+        }) = &mut self.pending
+        else {
+            return Ok(());
+        };
+        *commit_block = Some(block);
+        let w = weights.clone();
+        self.count_weights("committed");
+        tracing::info!(
+            block,
+            uids = w.uids.len(),
+            "weights committed by hash; revealing in the reveal epoch"
+        );
+        self.remember_sent(&w, block);
+        self.checkpoint()
+    }
+
+    /// A commit send that did not end in a seen inclusion. A refusal (the pool's or the
+    /// block's) means it never landed: nothing is pending. Anything else (the node went away,
+    /// timed out) leaves its fate unknown: it stays pending, and the next round looks for it
+    /// on chain or sends the same transaction again ([`Self::confirm_commit`]).
+    fn commit_not_seen(&mut self, e: ChainError) -> Result<(), Error> {
+        if matches!(e, ChainError::Tx(_)) {
+            self.pending = None;
+            self.checkpoint()?;
+            return Err(e.into());
+        }
+        self.count_weights("outcome_unknown");
+        tracing::warn!(error = %e, "the commit was sent but its inclusion was not seen: it stays pending and is looked up on chain next round");
         Err(e.into())
     }
 
-    /// **AwaitReveal**: reveal a hash commit when its epoch has come, or read a timelocked
-    /// one back once the chain has revealed or dropped it.
+    /// **AwaitReveal**: settle a commit whose inclusion was not seen, then reveal a hash
+    /// commit when its epoch has come (and read it back), or read a timelocked one back once
+    /// the chain has revealed or dropped it.
     async fn await_reveal(&mut self, chain: &Chain, pending: PendingCommit) -> Result<(), Error> {
+        let commit_block = match pending.stage() {
+            Stage::Sent => match self.confirm_commit(chain, &pending).await? {
+                Some(block) => block,
+                None => return Ok(()),
+            },
+            Stage::Committed(block) | Stage::Revealing(block) => block,
+            Stage::Revealed {
+                commit_block,
+                revealed_at,
+            } => {
+                return self
+                    .read_back_reveal(chain, commit_block, revealed_at)
+                    .await
+            }
+        };
+        let Some(pending) = self.pending.clone() else {
+            return Ok(());
+        };
         match pending {
             PendingCommit::Hash {
                 target,
                 weights,
                 salt,
                 hash,
-                commit_block,
+                reveal,
+                ..
             } => {
-                let Some(commit_block) = self
-                    .confirm_hash_commit(chain, target, &hash, commit_block)
-                    .await?
-                else {
-                    return Ok(());
+                let sent = match reveal {
+                    Some(Reveal { tx, .. }) => {
+                        // A reveal was sent and not seen: if the commit left the queue, it
+                        // landed (or the commit expired); otherwise the same bytes go again,
+                        // while they can still land.
+                        let me = self.hotkey.public_key().0;
+                        if chain_weights::find_hash_commit(chain, target, &me, &hash)
+                            .await?
+                            .is_none()
+                        {
+                            return self.reveal_not_queued(chain, commit_block).await;
+                        }
+                        let best = chain.best_number().await?;
+                        (best <= tx.valid_until).then_some(tx)
+                    }
+                    None => None,
                 };
-                match chain_weights::reveal_weights(chain, &self.hotkey, target, &weights, &salt)
-                    .await
-                {
-                    Ok(_) => {
-                        self.count_weights("revealed");
-                        let v = chain_weights::verify_weights(
-                            chain,
-                            target,
-                            &self.hotkey.public_key().0,
-                            &weights,
-                            commit_block,
-                        )
-                        .await?;
-                        self.pending = None;
-                        self.record_verification(&v);
-                        self.checkpoint()
+                let tx = match sent {
+                    Some(tx) => tx,
+                    None => {
+                        let tx = chain_weights::reveal_weights_call(chain, target, &weights, &salt)
+                            .await?
+                            .sign(chain, &self.hotkey)
+                            .await?;
+                        self.set_reveal(Some(Reveal {
+                            tx: tx.clone(),
+                            included_at: None,
+                        }));
+                        self.checkpoint()?;
+                        tx
                     }
-                    Err(ChainError::Tx(TxError::Reveal(reason)))
-                        if reason.contains("RevealTooEarly") =>
-                    {
-                        tracing::debug!(%reason, "the reveal epoch has not come; retrying next round");
-                        Ok(())
-                    }
-                    Err(ChainError::Tx(TxError::Reveal(reason))) => {
-                        // The commit expired (its reveal epoch passed) or is gone.
-                        self.pending = None;
-                        self.record_dropped(&reason);
-                        self.checkpoint()
-                    }
-                    Err(e) => Err(e.into()),
-                }
+                };
+                crate::test_hooks::commit_pause("reveal saved, not sent").await;
+                self.send_reveal(chain, &tx, commit_block).await
             }
             PendingCommit::Timelocked {
-                weights,
-                prepared,
-                commit,
+                weights, commit, ..
             } => {
-                let commit = match commit {
-                    Some(c) => c,
-                    None => match timelock::find_commit(chain, &prepared, self.config.block_time)
-                        .await?
-                    {
-                        Some(c) => {
-                            tracing::info!(
-                                block = c.included_at,
-                                "the commit saved before the restart landed"
-                            );
-                            self.pending = Some(PendingCommit::Timelocked {
-                                weights: weights.clone(),
-                                prepared,
-                                commit: Some(c.clone()),
-                            });
-                            self.checkpoint()?;
-                            c
-                        }
-                        None => {
-                            tracing::warn!("the commit saved before the restart never landed; committing afresh");
-                            self.pending = None;
-                            return self.checkpoint();
-                        }
-                    },
+                let Some(commit) = commit else {
+                    return Ok(());
                 };
                 match timelock::verify_timelocked(chain, &commit, &weights).await? {
                     TimelockOutcome::Pending { .. } => Ok(()),
@@ -657,38 +702,230 @@ impl<T: Task> Validator<T> {
         }
     }
 
-    /// The block of a hash commit: known, or (saved before it was sent) found on chain; `None`
-    /// after forgetting a commit that never landed.
-    async fn confirm_hash_commit(
+    /// Sends a hash commit's reveal (signed and saved) and settles what the chain says.
+    async fn send_reveal(
         &mut self,
         chain: &Chain,
-        target: Target,
-        hash: &[u8; 32],
-        commit_block: Option<u64>,
-    ) -> Result<Option<u64>, Error> {
-        if commit_block.is_some() {
-            return Ok(commit_block);
-        }
-        match chain_weights::find_hash_commit(chain, target, &self.hotkey.public_key().0, hash)
-            .await?
-        {
-            Some((block, _)) => {
-                tracing::info!(block, "the hash commit saved before the restart landed");
-                if let Some(PendingCommit::Hash { commit_block, .. }) = &mut self.pending {
-                    *commit_block = Some(block);
+        tx: &bt_chain::tx::SignedTx,
+        commit_block: u64,
+    ) -> Result<(), Error> {
+        match bt_chain::tx::send(chain, tx).await {
+            Ok(included) => {
+                self.count_weights("revealed");
+                if let Some(PendingCommit::Hash {
+                    reveal: Some(r), ..
+                }) = &mut self.pending
+                {
+                    r.included_at = Some(included.block_number);
                 }
                 self.checkpoint()?;
-                Ok(Some(block))
+                self.read_back_reveal(chain, commit_block, included.block_number)
+                    .await
             }
-            None => {
-                tracing::warn!(
-                    "the hash commit saved before the restart never landed; committing afresh"
-                );
+            Err(ChainError::Tx(TxError::Reveal(RevealError::TooEarly))) => {
+                tracing::debug!("the reveal epoch has not come; revealing next round");
+                self.set_reveal(None);
+                self.checkpoint()
+            }
+            Err(ChainError::Tx(TxError::Reveal(why))) => {
+                // Expired, gone, or not ours to reveal: these weights never landed.
                 self.pending = None;
+                self.record_dropped(&why.to_string());
+                self.checkpoint()
+            }
+            Err(e @ ChainError::Tx(_)) => {
+                // Refused for another reason (its nonce was used, a rate limit): a fresh
+                // reveal is signed next round.
+                self.set_reveal(None);
                 self.checkpoint()?;
-                Ok(None)
+                Err(e.into())
+            }
+            Err(e) => {
+                self.count_weights("outcome_unknown");
+                tracing::warn!(error = %e, "the reveal was sent but its inclusion was not seen: it is looked up on chain next round");
+                Err(e.into())
             }
         }
+    }
+
+    /// The reveal landed in `revealed_at`: read the weights back and clear the commit. A
+    /// failed read leaves it to the next round; it never turns into `dropped`.
+    async fn read_back_reveal(
+        &mut self,
+        chain: &Chain,
+        commit_block: u64,
+        revealed_at: u64,
+    ) -> Result<(), Error> {
+        let Some(v) = self.read_back(chain, commit_block).await? else {
+            return Ok(());
+        };
+        tracing::debug!(revealed_at, "reveal read back");
+        self.pending = None;
+        self.record_verification(&v);
+        self.checkpoint()
+    }
+
+    /// A reveal whose inclusion was not seen, and the commit is no longer queued: the reveal
+    /// landed, or the commit expired first. The weights row tells which.
+    async fn reveal_not_queued(&mut self, chain: &Chain, commit_block: u64) -> Result<(), Error> {
+        let Some(v) = self.read_back(chain, commit_block).await? else {
+            return Ok(());
+        };
+        self.pending = None;
+        if matches!(v, Verification::NotYetIncluded { .. }) {
+            self.record_dropped(
+                "the commit left the queue without the reveal landing (ExpiredWeightCommit)",
+            );
+        } else {
+            tracing::info!("the reveal sent before the interruption landed");
+            self.count_weights("revealed");
+            self.record_verification(&v);
+        }
+        self.checkpoint()
+    }
+
+    /// The pending commit's weights read back from the chain (`None` with nothing pending).
+    async fn read_back(
+        &self,
+        chain: &Chain,
+        commit_block: u64,
+    ) -> Result<Option<Verification>, Error> {
+        let Some(pending) = &self.pending else {
+            return Ok(None);
+        };
+        let v = chain_weights::verify_weights(
+            chain,
+            self.target(),
+            &self.hotkey.public_key().0,
+            pending.weights(),
+            commit_block,
+        )
+        .await?;
+        Ok(Some(v))
+    }
+
+    fn set_reveal(&mut self, to: Option<Reveal>) {
+        if let Some(PendingCommit::Hash { reveal, .. }) = &mut self.pending {
+            *reveal = to;
+        }
+    }
+
+    /// The block of a commit whose inclusion was not seen (sent before a crash or an
+    /// interruption): found on chain, or its saved transaction sent again and landing now.
+    /// `None` when it is settled that it never landed (the chain refuses the same bytes: their
+    /// nonce is used or their era has passed; or, for a state saved before transactions were
+    /// kept, it is not queued): the next round commits afresh. An interruption of the resend
+    /// leaves it pending.
+    async fn confirm_commit(
+        &mut self,
+        chain: &Chain,
+        pending: &PendingCommit,
+    ) -> Result<Option<u64>, Error> {
+        if let Some(block) = self.find_landed(chain, pending).await? {
+            tracing::info!(block, "the commit saved before the interruption landed");
+            return Ok(Some(block));
+        }
+        let Some(tx) = pending.commit_tx().cloned() else {
+            return self.never_landed("it is not queued on chain");
+        };
+        let best = chain.best_number().await?;
+        if best > tx.valid_until {
+            return self.never_landed(&format!(
+                "it is not queued on chain and its transaction could land only up to block {} (now {best})",
+                tx.valid_until
+            ));
+        }
+        tracing::info!(
+            valid_until = tx.valid_until,
+            "the commit saved before the interruption is not on chain; sending the same transaction again"
+        );
+        let sent = match pending {
+            PendingCommit::Hash { .. } => bt_chain::tx::send(chain, &tx)
+                .await
+                .map(|i| Landed::Hash(i.block_number)),
+            PendingCommit::Timelocked { prepared, .. } => {
+                timelock::send_prepared(chain, prepared, &tx, self.config.block_time)
+                    .await
+                    .map(Landed::Timelocked)
+            }
+        };
+        let block = match sent {
+            Ok(Landed::Hash(block)) => {
+                self.hash_commit_landed(block).await?;
+                block
+            }
+            Ok(Landed::Timelocked(c)) => {
+                let block = c.included_at;
+                self.timelocked_landed(c).await?;
+                block
+            }
+            Err(ChainError::Tx(refused)) => {
+                // The same bytes refused (a stale nonce): they may have landed meanwhile.
+                return match self.find_landed(chain, pending).await? {
+                    Some(block) => {
+                        tracing::info!(
+                            block,
+                            "the commit saved before the interruption landed while it was looked up"
+                        );
+                        Ok(Some(block))
+                    }
+                    None => self.never_landed(&refused.to_string()),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        };
+        tracing::info!(
+            block,
+            "the commit saved before the interruption landed on sending it again"
+        );
+        Ok(Some(block))
+    }
+
+    /// Where a saved commit landed, if it did, recorded as landed: queued on chain now, or
+    /// its transaction in a block of its era (a timelocked commit the chain has revealed
+    /// since is queued no more).
+    async fn find_landed(
+        &mut self,
+        chain: &Chain,
+        pending: &PendingCommit,
+    ) -> Result<Option<u64>, Error> {
+        match pending {
+            PendingCommit::Hash { target, hash, .. } => {
+                let me = self.hotkey.public_key().0;
+                let queued = chain_weights::find_hash_commit(chain, *target, &me, hash)
+                    .await?
+                    .map(|(block, _)| block);
+                let block = match queued {
+                    Some(block) => Some(block),
+                    None => included_in(chain, pending).await?,
+                };
+                if let Some(block) = block {
+                    self.hash_commit_landed(block).await?;
+                }
+                Ok(block)
+            }
+            PendingCommit::Timelocked { prepared, .. } => {
+                let bt = self.config.block_time;
+                let mut found = timelock::find_commit(chain, prepared, bt).await?;
+                if found.is_none() {
+                    if let Some(block) = included_in(chain, pending).await? {
+                        found = timelock::find_commit_at(chain, prepared, block, bt).await?;
+                    }
+                }
+                let Some(c) = found else { return Ok(None) };
+                let block = c.included_at;
+                self.timelocked_landed(c).await?;
+                Ok(Some(block))
+            }
+        }
+    }
+
+    /// A saved commit that never landed: forgotten; the next round commits afresh.
+    fn never_landed(&mut self, why: &str) -> Result<Option<u64>, Error> {
+        tracing::warn!(%why, "the commit saved before the interruption never landed; committing afresh");
+        self.pending = None;
+        self.checkpoint()?;
+        Ok(None)
     }
 
     /// Where this validator's weights go.
@@ -745,39 +982,21 @@ impl<T: Task> Validator<T> {
     }
 }
 
-/// The tests' hook: with `BT_TEST_COMMIT_PAUSE_MS` set, a submission waits that long at the
-/// moments a test aims at: a commit after it is saved and before it is sent, and after it lands
-/// and before that is saved (where the crash tests SIGKILL), and direct weights after the
-/// round read the subnet's rules and before they are sent. With `BT_TEST_HOLD_FILE` set, it
-/// waits there instead for as long as that file exists (none: no wait), so a test changes the
-/// subnet's rules inside the window whatever the machine's speed. Logs `test pause` with the
-/// moment first.
-async fn test_pause(at: &str) {
-    static PAUSE: std::sync::OnceLock<(Option<Duration>, Option<PathBuf>)> =
-        std::sync::OnceLock::new();
-    let (pause, hold) = PAUSE.get_or_init(|| {
-        (
-            std::env::var("BT_TEST_COMMIT_PAUSE_MS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .map(Duration::from_millis),
-            std::env::var_os("BT_TEST_HOLD_FILE").map(PathBuf::from),
-        )
-    });
-    if let Some(hold) = hold {
-        if hold.exists() {
-            tracing::info!(at, "test pause");
-            while hold.exists() {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    } else if let Some(pause) = pause {
-        tracing::info!(at, "test pause");
-        tokio::time::sleep(*pause).await;
-    }
+/// A commit sent again that landed.
+enum Landed {
+    Hash(u64),
+    Timelocked(TimelockedCommit),
 }
 
 /// True when the runtime has the timelocked commit calls.
+/// The block a saved commit's transaction landed in, if it did (and was saved signed).
+async fn included_in(chain: &Chain, pending: &PendingCommit) -> Result<Option<u64>, ChainError> {
+    match pending.commit_tx() {
+        Some(tx) => bt_chain::tx::find_included(chain, tx).await,
+        None => Ok(None),
+    }
+}
+
 async fn timelock_calls(chain: &Chain) -> Result<bool, Error> {
     let at = chain.at_best().await?;
     Ok(at

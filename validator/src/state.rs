@@ -115,21 +115,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
     }
 }
 
-/// The crash test's hook: with `BT_TEST_CHECKPOINT_PAUSE_MS` set, each step of a save waits
-/// that long, so that a SIGKILL at a random moment often lands inside a checkpoint write.
-fn crash_window() {
-    static PAUSE: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
-    let pause = PAUSE.get_or_init(|| {
-        std::env::var("BT_TEST_CHECKPOINT_PAUSE_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .map(std::time::Duration::from_millis)
-    });
-    if let Some(pause) = pause {
-        std::thread::sleep(*pause);
-    }
-}
-
 /// The bytes of a state file for `state`.
 pub fn encode(state: &ValidatorState) -> Result<Vec<u8>, StateError> {
     let payload = serde_json::to_vec(state).map_err(|e| StateError::Serialise(e.to_string()))?;
@@ -222,7 +207,7 @@ impl StateFile {
             f.write_all(&bytes).map_err(io(&tmp))?;
             f.sync_all().map_err(io(&tmp))?;
         }
-        crash_window();
+        crate::test_hooks::checkpoint_pause();
         let current = self.path();
         // Keep the last good state as the fallback, unless the current file is one we could not
         // read (then it was moved aside on load, and there is nothing to keep).
@@ -230,7 +215,7 @@ impl StateFile {
             let prev = self.prev_path();
             fs::rename(&current, &prev).map_err(io(&prev))?;
         }
-        crash_window();
+        crate::test_hooks::checkpoint_pause();
         fs::rename(&tmp, &current).map_err(io(&current))?;
         sync_dir(&self.dir)?;
         tracing::debug!(step = state.step, "state saved");
@@ -351,9 +336,16 @@ pub fn summary(state: &ValidatorState, source: Source) -> String {
             "pending {} commit: {} uids, {}",
             p.kind(),
             p.weights().uids.len(),
-            match p.commit_block() {
-                Some(b) => format!("committed in block {b}"),
-                None => "saved before sending (looked up on chain at the next start)".into(),
+            match p.stage() {
+                crate::commit::Stage::Sent =>
+                    "sent, inclusion not seen (looked up on chain, or sent again, at the next start)".into(),
+                crate::commit::Stage::Committed(b) => format!("committed in block {b}"),
+                crate::commit::Stage::Revealing(b) => format!(
+                    "committed in block {b}, reveal sent, inclusion not seen (looked up at the next start)"
+                ),
+                crate::commit::Stage::Revealed { commit_block, revealed_at } => format!(
+                    "committed in block {commit_block}, revealed in block {revealed_at}, read-back pending"
+                ),
             }
         );
     }
@@ -415,6 +407,8 @@ mod tests {
                 salt: vec![1, 2, 3, 4, 5, 6, 7, 8],
                 hash: [3; 32],
                 commit_block: Some(98),
+                commit_tx: None,
+                reveal: None,
             }),
         }
     }

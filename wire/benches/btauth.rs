@@ -116,7 +116,7 @@ fn bench(c: &mut Criterion) {
 
     let mut parts = c.benchmark_group("btauth parts");
     let r = &requests[0];
-    let sender = bt_wire::ss58::bittensor(&r.public);
+    let sender = bt_core::ss58::bittensor(&r.public);
     parts.bench_function("payload (sha256 of the body, 8 lines)", |b| {
         b.iter(|| {
             btauth::payload(
@@ -131,7 +131,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     parts.bench_function("ss58 decode", |b| {
-        b.iter(|| bt_wire::ss58::decode(black_box(&sender)))
+        b.iter(|| bt_core::ss58::decode(black_box(&sender)))
     });
     parts.bench_function("headers from a header map", |b| {
         b.iter(|| RawHeaders::from_http(black_box(&r.headers)))

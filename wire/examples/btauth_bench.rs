@@ -64,7 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             hex::decode(&raw.signature.as_deref().ok_or("no signature")?[2..])?
                 .try_into()
                 .map_err(|_| "not 64 bytes")?;
-        let (public, _) = bt_wire::ss58::decode(sender)?;
+        let (public, _) = bt_core::ss58::decode(sender)?;
         let payload = btauth::payload(
             Scheme::Sr25519,
             &r.method,

@@ -2,21 +2,22 @@
 //! [`Protocol`] (or both on one port).
 //!
 //! Synapse (v9/v10), with v9's rules — the pipeline is name → headers → blacklist → verify
-//! (signature mandatory, nonce window and per-endpoint monotonic nonces) → body (size cap, body
-//! hash) → the handler → response; each refusal carries the SDK's status code and message.
+//! (nonce window and per-endpoint monotonic nonces, then the signature, mandatory, checked
+//! with no lock held) → body (read only now: size cap, deadline; then the body hash) → the
+//! nonce recorded ([`NonceBook`], bounded) → the handler → response; each refusal carries the
+//! SDK's status code and message. A request that fails any check leaves no nonce behind.
 //!
 //! btauth/1 — `POST {ROUTE}` behind the [`BtauthLayer`] (body cap, verification, the same
 //! blacklist, replay store) → the JSON body → the handler → the answer as JSON; refusals are
 //! `{"error", "message"}` with 401/403/413/422/429/503.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -24,9 +25,12 @@ use axum::routing::post;
 use subxt_signer::sr25519;
 
 use crate::allowlist::Allowlist;
-use crate::btauth::nonce::Limits;
-use crate::btauth::server::{BtauthLayer, Verifier};
+use crate::btauth::nonce::{Limits, StoreError};
+use crate::btauth::server::{
+    closing, read_body, refuse_unread, BtauthLayer, Rejection, Verifier, DEFAULT_BODY_TIMEOUT,
+};
 use crate::btauth::{Caller, Policy};
+use crate::nonce_book::NonceBook;
 use crate::synapse::{
     body_hash, signing_message, terminal_from_headers, terminal_headers, Envelope, Synapse,
     TerminalInfo, SDK_VERSION,
@@ -40,9 +44,6 @@ const V_7_2_0: i64 = 7_002_000;
 /// The request's timeout widens the nonce window, but the header is unsigned: we count at most
 /// this much of it, so a forged timeout cannot reopen an old request (the SDK has no bound).
 const MAX_TIMEOUT_IN_WINDOW_NS: i64 = 60_000_000_000;
-/// Above this many remembered endpoints, those whose last nonce is older than the widest window
-/// are forgotten: their old requests fail the window check anyway (for dendrites ≥ v7.2).
-const MAX_REMEMBERED_ENDPOINTS: usize = 100_000;
 
 /// What the handler returns: the answer, or an error status with a message.
 pub type HandlerResult<T> = Result<T, (u16, String)>;
@@ -56,8 +57,9 @@ pub struct Axon<T: Synapse> {
     uuid: String,
     handler: Handler<T>,
     allow: Allowlist,
-    nonces: Mutex<HashMap<String, i64>>,
+    nonces: Mutex<NonceBook>,
     max_body_bytes: usize,
+    body_timeout: std::time::Duration,
     btauth: BtauthLayer,
 }
 
@@ -68,14 +70,18 @@ pub struct AxonConfig {
     pub max_body_bytes: usize,
     /// Who may call (403 for the others).
     pub allowlist: Allowlist,
-    /// btauth's replay store: pairs held at most, and per hotkey (see [`Limits`]).
+    /// The replay memories' bound: btauth's (hotkey, nonce) pairs (see [`Limits`]), and
+    /// Synapse's endpoints ([`NonceBook`]).
     pub nonce_capacity: usize,
     /// The same, per hotkey.
     pub nonce_per_hotkey: usize,
+    /// How long a request body may take to arrive (408 after).
+    pub body_timeout: std::time::Duration,
 }
 
 impl Default for AxonConfig {
-    /// 1 MiB bodies, every caller admitted, the replay store's default limits.
+    /// 1 MiB bodies arriving within 10 s, every caller admitted, the replay store's default
+    /// limits.
     fn default() -> Self {
         let limits = Limits::default();
         Self {
@@ -83,6 +89,7 @@ impl Default for AxonConfig {
             allowlist: Allowlist::everyone(),
             nonce_capacity: limits.capacity,
             nonce_per_hotkey: limits.per_hotkey,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 }
@@ -90,19 +97,24 @@ impl Default for AxonConfig {
 impl<T: Synapse> Axon<T> {
     /// An axon for the hotkey `public`, answering `T` with `handler`.
     pub fn new(public: [u8; 32], handler: Handler<T>, config: AxonConfig) -> Arc<Self> {
-        let hotkey = bt_chain::AccountId32(public).to_string();
+        let hotkey = bt_core::ss58::bittensor(&public);
         let btauth = Verifier::new(Policy::new(hotkey.clone()))
             .memory_limits(config.nonce_capacity, config.nonce_per_hotkey)
             .allowlist(config.allowlist.clone())
             .max_body_bytes(config.max_body_bytes)
+            .body_timeout(config.body_timeout)
             .layer();
         Arc::new(Self {
             hotkey,
             uuid: uuid::Uuid::new_v4().to_string(),
             handler,
             allow: config.allowlist,
-            nonces: Mutex::new(HashMap::new()),
+            nonces: Mutex::new(NonceBook::new(
+                config.nonce_capacity,
+                config.nonce_per_hotkey,
+            )),
             max_body_bytes: config.max_body_bytes,
+            body_timeout: config.body_timeout,
             btauth,
         })
     }
@@ -183,23 +195,25 @@ impl<T: Synapse> Axon<T> {
             .into_response()
     }
 
-    /// v9's `default_verify`: nonce rules, then the signature (mandatory).
+    /// v9's `default_verify`, before the body: the nonce rules against what is recorded (a
+    /// short lock), then the signature (mandatory), with no lock held. The nonce is recorded
+    /// only after the body hash checks out ([`Self::record`]).
     fn verify(
         &self,
         d: &TerminalInfo,
         timeout_s: f64,
         body_hash_header: &str,
-    ) -> Result<(), String> {
+    ) -> Result<Endpoint, String> {
         let nonce = d.nonce.ok_or("Missing Nonce")?;
         let hotkey = d.hotkey.as_deref().ok_or("Missing dendrite hotkey")?;
         let uuid = d.uuid.as_deref().unwrap_or("");
-        let key = format!("{hotkey}:{uuid}");
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|x| x.as_nanos() as i64)
-            .unwrap_or(0);
-        let mut nonces = self.nonces.lock().map_err(|_| "internal error")?;
-        match nonces.get(&key) {
+        let now = now_ns();
+        let last = self
+            .nonces
+            .lock()
+            .map_err(|_| "internal error")?
+            .last(hotkey, uuid);
+        match last {
             None if d.version.unwrap_or(0) >= V_7_2_0 => {
                 let window =
                     NONCE_WINDOW_NS + ((timeout_s * 1e9) as i64).min(MAX_TIMEOUT_IN_WINDOW_NS);
@@ -211,9 +225,7 @@ impl<T: Synapse> Axon<T> {
                     ));
                 }
             }
-            Some(&last) if nonce <= last => {
-                return Err("Nonce is too old, a newer one was last processed".into())
-            }
+            Some(last) if nonce <= last => return Err(NEWER_PROCESSED.into()),
             _ => {}
         }
         let signature = d.signature.as_deref().ok_or("Missing Signature")?;
@@ -221,22 +233,116 @@ impl<T: Synapse> Axon<T> {
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or("Signature is not 64 hex bytes")?;
-        let public = bt_chain::AccountId32::from_str(hotkey)
+        let (public, _format) = bt_core::ss58::decode(hotkey)
             .map_err(|_| "the dendrite hotkey is not an SS58 address")?;
         let message = signing_message(nonce, hotkey, &self.hotkey, uuid, body_hash_header);
         if !sr25519::verify(
             &sr25519::Signature(sig_bytes),
             message.as_bytes(),
-            &sr25519::PublicKey(public.0),
+            &sr25519::PublicKey(public),
         ) {
             return Err(format!("Signature mismatch with {message} and {signature}"));
         }
-        if nonces.len() >= MAX_REMEMBERED_ENDPOINTS {
-            let oldest_open = now - NONCE_WINDOW_NS - MAX_TIMEOUT_IN_WINDOW_NS;
-            nonces.retain(|_, last| *last > oldest_open);
+        Ok(Endpoint {
+            hotkey: hotkey.to_string(),
+            uuid: uuid.to_string(),
+            nonce,
+        })
+    }
+
+    /// Records a verified request's nonce, re-checking it: another request with the same or
+    /// a newer nonce may have been recorded since [`Self::verify`].
+    fn record(&self, e: &Endpoint) -> Result<(), (u16, String)> {
+        let mut book = self
+            .nonces
+            .lock()
+            .map_err(|_| (500, "Internal Server Error: the nonce book".to_string()))?;
+        match book.record(&e.hotkey, &e.uuid, e.nonce, now_ns()) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err((401, format!("Not Verified with error: {NEWER_PROCESSED}"))),
+            Err(StoreError::HotkeyFull) => Err((429, StoreError::HotkeyFull.to_string())),
+            Err(other) => Err((503, other.to_string())),
         }
-        nonces.insert(key, nonce);
-        Ok(())
+    }
+}
+
+/// The SDK's refusal of a nonce that is not newer than the endpoint's last.
+const NEWER_PROCESSED: &str = "Nonce is too old, a newer one was last processed";
+
+/// A request that passed [`Axon::verify`]: whose nonce to record.
+struct Endpoint {
+    hotkey: String,
+    uuid: String,
+    nonce: i64,
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|x| x.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// A request whose headers passed [`admit`].
+struct Admitted {
+    /// Whose nonce to record once the body matches.
+    endpoint: Endpoint,
+    /// The body hash the headers declare.
+    hash_header: String,
+    /// The caller's timeout, in seconds.
+    timeout: f64,
+}
+
+/// The checks an axon makes on a request's headers, in the SDK's order, before it reads the
+/// body: the synapse's name, the timeout, the blacklist, the signature; or the refusal's
+/// status and message.
+fn admit<T: Synapse>(
+    axon: &Axon<T>,
+    name: &str,
+    headers: &HeaderMap,
+    dendrite: &TerminalInfo,
+) -> Result<Admitted, (u16, String)> {
+    let header = |k: &str| {
+        headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    if name != T::NAME {
+        return Err((
+            404,
+            format!(
+                "Synapse name '{name}' not found. Available synapses ['{}']",
+                T::NAME
+            ),
+        ));
+    }
+    let timeout: f64 = match header("timeout").map(|t| t.parse::<f64>()) {
+        None => 12.0,
+        Some(Ok(t)) if t.is_finite() && t >= 0.0 => t,
+        Some(_) => {
+            return Err((
+                400,
+                "Internal Server Error: cannot parse the timeout header".into(),
+            ))
+        }
+    };
+    // Blacklist, before verification (as the SDK orders them).
+    let hotkey = dendrite.hotkey.clone().unwrap_or_default();
+    if axon.allow.check_ss58(&hotkey).is_err() {
+        return Err((
+            403,
+            "Forbidden. Key is blacklisted: Unrecognized hotkey.".into(),
+        ));
+    }
+    let hash_header = header("computed_body_hash").unwrap_or_default();
+    match axon.verify(dendrite, timeout, &hash_header) {
+        Ok(endpoint) => Ok(Admitted {
+            endpoint,
+            hash_header,
+            timeout,
+        }),
+        Err(reason) => Err((401, format!("Not Verified with error: {reason}"))),
     }
 }
 
@@ -244,66 +350,38 @@ async fn serve<T: Synapse>(
     State(axon): State<Arc<Axon<T>>>,
     Path(name): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let start = Instant::now();
-    let header = |k: &str| {
+    let dendrite = terminal_from_headers("dendrite", |k: &str| {
         headers
             .get(k)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
-    };
-    let dendrite = terminal_from_headers("dendrite", header);
-    if name != T::NAME {
-        return axon.error(
-            404,
-            format!(
-                "Synapse name '{name}' not found. Available synapses ['{}']",
-                T::NAME
-            ),
-            &dendrite,
-            start,
-        );
-    }
-    let timeout: f64 = match header("timeout").map(|t| t.parse::<f64>()) {
-        None => 12.0,
-        Some(Ok(t)) if t.is_finite() && t >= 0.0 => t,
-        Some(_) => {
-            return axon.error(
-                400,
-                "Internal Server Error: cannot parse the timeout header".into(),
-                &dendrite,
-                start,
-            )
+    });
+    let Admitted {
+        endpoint,
+        hash_header,
+        timeout,
+    } = match admit(&axon, &name, &headers, &dendrite) {
+        Ok(admitted) => admitted,
+        Err((status, message)) => {
+            let refusal = axon.error(status, message, &dendrite, start);
+            return refuse_unread(refusal, &headers, body, axon.body_timeout).await;
         }
     };
-    // Blacklist, before verification (as the SDK orders them).
-    let hotkey = dendrite.hotkey.clone().unwrap_or_default();
-    if axon.allow.check_ss58(&hotkey).is_err() {
-        return axon.error(
-            403,
-            "Forbidden. Key is blacklisted: Unrecognized hotkey.".into(),
-            &dendrite,
-            start,
-        );
-    }
-    let hash_header = header("computed_body_hash").unwrap_or_default();
-    if let Err(reason) = axon.verify(&dendrite, timeout, &hash_header) {
-        return axon.error(
-            401,
-            format!("Not Verified with error: {reason}"),
-            &dendrite,
-            start,
-        );
-    }
-    if body.len() > axon.max_body_bytes {
-        return axon.error(
-            413,
-            format!("the request body is over {} bytes", axon.max_body_bytes),
-            &dendrite,
-            start,
-        );
-    }
+    let body = match read_body(&headers, body, axon.max_body_bytes, axon.body_timeout).await {
+        Ok(b) => b,
+        Err(r) => {
+            let status = match r {
+                Rejection::BodyTooLarge { .. } => 413,
+                Rejection::BodyTimeout { .. } => 408,
+                _ => 400,
+            };
+            // The body was not read in full: the connection closes.
+            return closing(axon.error(status, r.to_string(), &dendrite, start));
+        }
+    };
     let request: Envelope<T> = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(_) => {
@@ -322,6 +400,9 @@ async fn serve<T: Synapse>(
             &dendrite,
             start,
         );
+    }
+    if let Err((status, message)) = axon.record(&endpoint) {
+        return axon.error(status, message, &dendrite, start);
     }
     let answer = match (axon.handler)(request.body).await {
         Ok(a) => a,

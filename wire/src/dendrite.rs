@@ -99,14 +99,16 @@ impl Dendrite {
     pub fn new(keypair: Keypair, config: DendriteConfig) -> Result<Self, DendriteError> {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(4)
-            .pool_idle_timeout(Duration::from_secs(90))
+            // Shorter than any server keeps an idle connection (uvicorn 5 s, our miner's
+            // header deadline 5 s): a connection the server is closing is never reused.
+            .pool_idle_timeout(Duration::from_secs(1))
             .connect_timeout(config.timeout)
             .tcp_nodelay(true)
             .build()
             .map_err(|e| DendriteError(e.to_string()))?;
         Ok(Self {
             client,
-            hotkey: bt_chain::AccountId32(keypair.public_key().0).to_string(),
+            hotkey: bt_core::ss58::bittensor(&keypair.public_key().0),
             signer: Signer::sr25519(keypair.clone()),
             keypair,
             uuid: uuid::Uuid::new_v4().to_string(),

@@ -283,8 +283,8 @@ fn golden_vectors_tampered_field_by_field_are_refused_alike() {
     let mut flipped = hex::decode(&signature[2..]).unwrap();
     flipped[10] ^= 1;
     let other_format = {
-        let (key, _) = bt_wire::ss58::decode(golden[HOTKEY].as_str().unwrap()).unwrap();
-        bt_wire::ss58::encode(&key, 0)
+        let (key, _) = bt_core::ss58::decode(golden[HOTKEY].as_str().unwrap()).unwrap();
+        bt_core::ss58::encode(&key, 0)
     };
     let base = Case {
         name: "untouched",
@@ -513,7 +513,7 @@ fn every_ss58_format_is_accepted_or_refused_alike() {
             row[1].as_str().unwrap(),
             row[2].as_bool().unwrap(),
         );
-        let ours = bt_wire::ss58::decode(address);
+        let ours = bt_core::ss58::decode(address);
         assert_eq!(ours.is_ok(), sdk_accepts, "format {format}: {ours:?}");
         if let Ok((key, f)) = ours {
             assert_eq!((key, u64::from(f)), (sr(SENDER).public(), format));

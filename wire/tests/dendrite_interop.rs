@@ -121,7 +121,7 @@ async fn against(venv: &str) {
     };
     let other_key = AxonTarget {
         uid: 5,
-        hotkey: bt_chain::AccountId32([7; 32]).to_string(),
+        hotkey: bt_core::ss58::bittensor(&[7; 32]),
         ..target.clone()
     };
     let replies = d
@@ -132,7 +132,7 @@ async fn against(venv: &str) {
 
     // Signed for another axon hotkey: the signature does not verify → 401.
     let wrong = AxonTarget {
-        hotkey: bt_chain::AccountId32([9; 32]).to_string(),
+        hotkey: bt_core::ss58::bittensor(&[9; 32]),
         ..target.clone()
     };
     let r = d.call(&wrong, &query).await;

@@ -12,6 +12,7 @@ use bt_subnet_tweets::corpus::{self, Tweet};
 use bt_subnet_tweets::protocol::RecentTweetsSynapse;
 use bt_wire::allowlist::Allowlist;
 use bt_wire::axon::{Axon, AxonConfig, Handler};
+use bt_wire::serve::{serve, ConnectionLimits};
 use bt_wire::wallet::{self, Password, WalletArgs};
 use bt_wire::Protocol;
 use clap::{Parser, ValueEnum};
@@ -53,13 +54,25 @@ struct Args {
     /// (`synapse,btauth`) on the same port.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "synapse")]
     wire: Vec<Protocol>,
-    /// btauth's replay store: (hotkey, nonce) pairs held at most in the freshness window
-    /// (≈ 64 bytes each); when full, new requests get 503.
+    /// The replay memories' bound: btauth's (hotkey, nonce) pairs held in the freshness window
+    /// (≈ 64 bytes each), and Synapse's endpoints (hotkey, uuid); when full, new requests get
+    /// 503.
     #[arg(long = "btauth.nonce_capacity", default_value_t = 200_000)]
     nonce_capacity: usize,
     /// The same for one hotkey; over it, its requests get 429.
     #[arg(long = "btauth.nonce_per_hotkey", default_value_t = 20_000)]
     nonce_per_hotkey: usize,
+    /// Connections open at once, at most; at the cap, the one that has waited longest
+    /// without sending a request is closed (the open-file limit is raised to fit, or the
+    /// cap lowered to it).
+    #[arg(long = "axon.max_connections", default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds a connection may take to send a request's headers before it is closed.
+    #[arg(long = "axon.header_timeout", default_value = "5", value_parser = seconds)]
+    header_timeout: Duration,
+    /// Seconds a request's body may take to arrive (408 after).
+    #[arg(long = "axon.body_timeout", default_value = "10", value_parser = seconds)]
+    body_timeout: Duration,
     /// Accept callers that are not registered on the subnet (otherwise the metagraph decides).
     #[arg(long = "blacklist.allow_non_registered")]
     allow_non_registered: bool,
@@ -83,6 +96,14 @@ struct Args {
     /// Delay every answer by this many milliseconds.
     #[arg(long, default_value_t = 0)]
     delay_ms: u64,
+}
+
+/// A positive number of seconds.
+fn seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!("{text:?} is not a positive number of seconds")),
+    }
 }
 
 fn answer(
@@ -127,6 +148,7 @@ fn answer(
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    validator::cli::init_logging();
     let paths = args.wallet.paths();
     let hotkey =
         wallet::load_hotkey(&paths, &Password::default()).context("loading the miner's hotkey")?;
@@ -162,8 +184,12 @@ async fn main() -> Result<()> {
             _ => anyhow::bail!("the blacklist needs the metagraph: pass --subtensor.chain_endpoint and --netuid, or --blacklist.allow_non_registered"),
         };
         let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30)).await?;
+        let read = move || {
+            let chain = chain.clone();
+            async move { bt_chain::metagraph::sync(&chain, netuid, None).await }
+        };
         allowlist
-            .follow_metagraph(chain, netuid, Duration::from_secs(60))
+            .follow_metagraph(read, Duration::from_secs(60))
             .await?;
     }
     let axons: Vec<Arc<Axon<RecentTweetsSynapse>>> = (0..args.port_count.max(1))
@@ -175,11 +201,23 @@ async fn main() -> Result<()> {
                     allowlist: allowlist.clone(),
                     nonce_capacity: args.nonce_capacity,
                     nonce_per_hotkey: args.nonce_per_hotkey,
+                    body_timeout: args.body_timeout,
                     ..AxonConfig::default()
                 },
             )
         })
         .collect();
+    // One cap for the process: each port gets its share of the open-file limit.
+    let ports = axons.len().max(1);
+    let limits = ConnectionLimits {
+        max_connections: args.max_connections.saturating_mul(ports),
+        header_timeout: args.header_timeout,
+    }
+    .fit_to_descriptors();
+    let per_port = ConnectionLimits {
+        max_connections: (limits.max_connections / ports).max(1),
+        ..limits
+    };
     let mut servers = Vec::new();
     for (i, axon) in axons.iter().enumerate() {
         let app = match behaviour {
@@ -191,11 +229,12 @@ async fn main() -> Result<()> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
-        servers.push(tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(validator::network::shutdown_signal())
-                .await
-        }));
+        servers.push(tokio::spawn(serve(
+            listener,
+            app,
+            per_port,
+            validator::network::shutdown_signal(),
+        )));
     }
     eprintln!(
         "miner {} serving RecentTweetsSynapse over {} on {}:{}{} ({:?})",
@@ -215,7 +254,7 @@ async fn main() -> Result<()> {
         behaviour
     );
     for s in servers {
-        s.await??;
+        s.await?;
     }
     Ok(())
 }

@@ -181,7 +181,8 @@ pub fn start_localnet(wallets: &Path, port_base: u16, extra: &[&str]) -> (Proc, 
 }
 
 /// Starts `miner-<i>` from `wallets` on 127.0.0.(2+i):port_base+i with `flags`, its blacklist
-/// fed by the subnet's metagraph.
+/// fed by the subnet's metagraph, and returns once it accepts connections (it reads the
+/// metagraph first).
 pub fn spawn_miner(
     wallets: &Path,
     i: usize,
@@ -190,7 +191,9 @@ pub fn spawn_miner(
     netuid: &str,
     flags: &[&str],
 ) -> Proc {
-    Proc(
+    let ip = format!("127.0.0.{}", 2 + i);
+    let port = port_base + i as u16;
+    let mut miner = Proc(
         bin("miner")
             .arg("--wallet.path")
             .arg(wallets)
@@ -200,12 +203,7 @@ pub fn spawn_miner(
                 "--wallet.hotkey",
                 "default",
             ])
-            .args([
-                "--axon.ip",
-                &format!("127.0.0.{}", 2 + i),
-                "--axon.port",
-                &(port_base + i as u16).to_string(),
-            ])
+            .args(["--axon.ip", &ip, "--axon.port", &port.to_string()])
             .args([
                 "--subtensor.chain_endpoint",
                 endpoint,
@@ -218,7 +216,17 @@ pub fn spawn_miner(
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
-    )
+    );
+    let addr: std::net::SocketAddr = format!("{ip}:{port}").parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err() {
+        if let Some(status) = miner.0.try_wait().unwrap() {
+            panic!("miner {i} exited with {status} before serving {addr}");
+        }
+        assert!(Instant::now() < deadline, "miner {i} does not serve {addr}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    miner
 }
 
 /// Builds a block every `every` on the chopsticks node (which otherwise builds blocks only for
@@ -258,4 +266,52 @@ pub fn http_get(port: u16, path: &str) -> std::io::Result<String> {
     let mut body = String::new();
     stream.read_to_string(&mut body)?;
     Ok(body)
+}
+
+/// Waits until the state in `dir` satisfies `done`, or panics with it after `limit`.
+pub fn wait_for_state(
+    dir: &Path,
+    limit: Duration,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let start = Instant::now();
+    loop {
+        let s = state(dir);
+        if done(&s) {
+            return s;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "no such state within {limit:?}: {s}\n{}",
+            std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Waits until the log of the run in `dir` holds `needle` `count` times.
+pub fn wait_for_log(dir: &Path, needle: &str, count: usize, limit: Duration) {
+    let start = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
+        if log.matches(needle).count() >= count {
+            return;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "no {needle:?} within {limit:?}:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Validator `i`'s hotkey, from its wallet under `wallets`.
+pub fn validator_hotkey(wallets: &Path, i: usize) -> subxt_signer::sr25519::Keypair {
+    let paths = bt_wire::wallet::WalletPaths {
+        path: wallets.to_path_buf(),
+        name: format!("validator-{i}"),
+        hotkey: "default".into(),
+    };
+    bt_wire::wallet::load_hotkey(&paths, &bt_wire::wallet::Password::default())
+        .expect("the validator's hotkey")
 }

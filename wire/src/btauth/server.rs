@@ -1,7 +1,9 @@
-//! The server side for axum (any tower stack): [`BtauthLayer`] reads the body (bounded),
-//! verifies the request, checks the caller against an [`Allowlist`] (e.g. the subnet's
-//! metagraph) and hands the handler the authenticated [`Caller`] as an extractor; a refused
-//! request never reaches the handler.
+//! The server side for axum (any tower stack): [`BtauthLayer`] checks what the headers alone
+//! can tell (shape, receiver, freshness) and whether the hotkey they claim is on the
+//! [`Allowlist`] (e.g. the subnet's metagraph), refuses a declared body over the limit, and
+//! only then reads the body (bounded in size and time), checks the signature over it and the
+//! replay store, and hands the handler the authenticated [`Caller`] as an extractor; a refused
+//! request never reaches the handler, and an unsigned flood costs no body reads.
 //!
 //! ```no_run
 //! use axum::{routing::post, Router};
@@ -21,8 +23,9 @@
 //! Refusals are JSON `{"error": kind, "message": text}`, never echoing a header: 401 for the
 //! five authentication failures, 403 for a caller the allowlist does not admit, 429 for a hotkey
 //! over its share of the replay store, 503 when the store is full or away, 413 for a body over
-//! the limit. The allowlist is asked after the signature and before the replay check, so only
-//! admitted callers can write to the store.
+//! the limit, 408 for a body that does not arrive in time. The allowlist is asked before the
+//! body is read (for the hotkey the headers claim) and so before the signature, which covers
+//! the body; the replay check comes last, so only admitted, signed callers write to the store.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -39,11 +42,13 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use super::headers::RawHeaders;
 use super::nonce::{Limits, MemoryNonceStore, NonceStore, StoreError};
 use super::protocol::{now_ns, AuthError, Caller};
-use super::verify::{authenticate, check_store, Policy, RetentionTooShort, VerifyError};
+use super::verify::{check_store, precheck, Policy, RetentionTooShort, VerifyError};
 use crate::allowlist::Allowlist;
 
 /// Bodies larger than this are refused unless the verifier says otherwise.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+/// How long a body may take to arrive, unless the verifier says otherwise.
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Why a request was refused before its handler.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,6 +71,12 @@ pub enum Rejection {
     /// The body could not be read (400).
     #[error("the request body could not be read")]
     BodyUnreadable,
+    /// The body did not arrive within the deadline (408).
+    #[error("the request body did not arrive within {seconds} s")]
+    BodyTimeout {
+        /// The deadline.
+        seconds: u64,
+    },
 }
 
 impl From<VerifyError> for Rejection {
@@ -87,11 +98,12 @@ impl Rejection {
             Rejection::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BodyUnreadable => StatusCode::BAD_REQUEST,
+            Rejection::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
     /// A short name: the [`AuthError::kind`], or `not_registered`, `busy`, `body_too_large`,
-    /// `body_unreadable`.
+    /// `body_unreadable`, `body_timeout`.
     pub fn kind(&self) -> &'static str {
         match self {
             Rejection::Auth(a) => a.kind(),
@@ -99,6 +111,7 @@ impl Rejection {
             Rejection::Store(_) => "busy",
             Rejection::BodyTooLarge { .. } => "body_too_large",
             Rejection::BodyUnreadable => "body_unreadable",
+            Rejection::BodyTimeout { .. } => "body_timeout",
         }
     }
 }
@@ -120,11 +133,13 @@ pub struct Verifier<S = MemoryNonceStore> {
     store: S,
     allowlist: Allowlist,
     max_body_bytes: usize,
+    body_timeout: std::time::Duration,
 }
 
 impl Verifier<MemoryNonceStore> {
     /// A verifier with an in-memory store that keeps pairs for the policy's window, admitting
-    /// every caller, bodies up to [`DEFAULT_MAX_BODY_BYTES`].
+    /// every caller, bodies up to [`DEFAULT_MAX_BODY_BYTES`] arriving within
+    /// [`DEFAULT_BODY_TIMEOUT`].
     pub fn new(policy: Policy) -> Self {
         let store = MemoryNonceStore::new(Limits {
             retention: policy.window(),
@@ -135,6 +150,7 @@ impl Verifier<MemoryNonceStore> {
             store,
             allowlist: Allowlist::everyone(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 }
@@ -161,6 +177,7 @@ impl<S: NonceStore> Verifier<S> {
             store,
             allowlist: Allowlist::everyone(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         })
     }
 
@@ -176,6 +193,12 @@ impl<S: NonceStore> Verifier<S> {
         self
     }
 
+    /// Refuses bodies that take longer than `limit` to arrive.
+    pub fn body_timeout(mut self, limit: std::time::Duration) -> Self {
+        self.body_timeout = limit;
+        self
+    }
+
     /// The policy.
     pub fn policy(&self) -> &Policy {
         &self.policy
@@ -186,8 +209,8 @@ impl<S: NonceStore> Verifier<S> {
         &self.store
     }
 
-    /// Verifies one request (its headers, method, target as received, and raw body), checks
-    /// the allowlist, then replay.
+    /// Verifies one request whose body is at hand (its headers, method, target as received,
+    /// and raw body): [`Self::check_headers`], then [`Self::check_body`].
     pub async fn check(
         &self,
         headers: &HeaderMap,
@@ -195,15 +218,36 @@ impl<S: NonceStore> Verifier<S> {
         target: &str,
         body: &[u8],
     ) -> Result<Caller, Rejection> {
+        let admitted = self.check_headers(headers)?;
+        self.check_body(admitted, method, target, body).await
+    }
+
+    /// What the headers alone tell: shape, receiver, freshness, and whether the allowlist
+    /// admits the hotkey they claim (proven only by [`Self::check_body`]).
+    pub fn check_headers(&self, headers: &HeaderMap) -> Result<Admitted, Rejection> {
         let raw = RawHeaders::from_http(headers)?;
-        let authenticated =
-            authenticate(&raw, body, method.as_str(), target, &self.policy, now_ns())?;
+        let prechecked = precheck(&raw, &self.policy, now_ns())?;
         let uid = self
             .allowlist
-            .check(&authenticated.caller().public)
+            .check(prechecked.claimed_public())
             .map_err(|_| Rejection::NotRegistered)?;
+        Ok(Admitted { prechecked, uid })
+    }
+
+    /// The signature over the body, then the replay store.
+    pub async fn check_body(
+        &self,
+        admitted: Admitted,
+        method: &Method,
+        target: &str,
+        body: &[u8],
+    ) -> Result<Caller, Rejection> {
+        let authenticated = admitted
+            .prechecked
+            .check_signature(body, method.as_str(), target)
+            .map_err(VerifyError::from)?;
         let mut caller = authenticated.check_replay(&self.store).await?;
-        caller.uid = uid;
+        caller.uid = admitted.uid;
         Ok(caller)
     }
 
@@ -213,6 +257,13 @@ impl<S: NonceStore> Verifier<S> {
             verifier: Arc::new(self),
         }
     }
+}
+
+/// A request whose headers passed [`Verifier::check_headers`]: its body is worth reading.
+#[derive(Debug)]
+pub struct Admitted {
+    prechecked: super::verify::Prechecked,
+    uid: Option<u16>,
 }
 
 /// A tower layer verifying btauth requests (see the module's example).
@@ -287,9 +338,31 @@ where
         let verifier = self.verifier.clone();
         Box::pin(async move {
             let (parts, body) = request.into_parts();
-            let bytes = match read_body(body, verifier.max_body_bytes).await {
+            let admitted = match verifier.check_headers(&parts.headers) {
+                Ok(a) => a,
+                Err(r) => {
+                    tracing::debug!(kind = r.kind(), "btauth refused a request by its headers");
+                    let response = r.into_response();
+                    return Ok(refuse_unread(
+                        response,
+                        &parts.headers,
+                        body,
+                        verifier.body_timeout,
+                    )
+                    .await);
+                }
+            };
+            let bytes = match read_body(
+                &parts.headers,
+                body,
+                verifier.max_body_bytes,
+                verifier.body_timeout,
+            )
+            .await
+            {
                 Ok(b) => b,
-                Err(r) => return Ok(r.into_response()),
+                // The body was not read in full: the connection closes.
+                Err(r) => return Ok(closing(r.into_response())),
             };
             // Under a nested router the URI has lost its prefix; the signature covers what was
             // sent.
@@ -301,7 +374,7 @@ where
                 .path_and_query()
                 .map_or_else(|| uri.path(), |p| p.as_str());
             match verifier
-                .check(&parts.headers, &parts.method, target, &bytes)
+                .check_body(admitted, &parts.method, target, &bytes)
                 .await
             {
                 Err(r) => {
@@ -318,13 +391,77 @@ where
     }
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+/// How much of a body refused by its headers the server reads, and drops, to keep the
+/// connection for the caller's next request. A refused body larger than this is not read: the
+/// connection closes instead.
+pub const DRAIN_LIMIT: usize = 64 * 1024;
+
+/// The answer to a request refused before its body was read. A small body (at most
+/// [`DRAIN_LIMIT`], arriving within `deadline`) is read and dropped first, never kept: the
+/// caller then reads the refusal whole and may send its next request on the same
+/// connection. A larger or slower one is left unread and the answer closes the connection
+/// ([`closing`]): a flood of big unsigned bodies costs neither memory nor their bandwidth.
+pub async fn refuse_unread(
+    response: Response,
+    headers: &HeaderMap,
+    body: Body,
+    deadline: std::time::Duration,
+) -> Response {
+    if content_length(headers).is_none_or(|n| n <= DRAIN_LIMIT as u64) {
+        let drain = async {
+            let mut body = Limited::new(body, DRAIN_LIMIT);
+            while let Some(frame) = body.frame().await {
+                if frame.is_err() {
+                    return false;
+                }
+            }
+            true
+        };
+        if matches!(tokio::time::timeout(deadline, drain).await, Ok(true)) {
+            return response;
+        }
+    }
+    closing(response)
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// `response` with `Connection: close`, for a refusal sent before the request's body was read
+/// in full. The server closes such a connection after the answer; a client told so sends its
+/// next request on a new connection instead of losing it to the close.
+pub fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
+}
+
+/// A request body, at most `limit` bytes (a larger declared `Content-Length` is refused
+/// before reading), arriving within `deadline`.
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    deadline: std::time::Duration,
+) -> Result<Bytes, Rejection> {
+    if content_length(headers).is_some_and(|n| n > limit as u64) {
+        return Err(Rejection::BodyTooLarge { limit });
+    }
+    match tokio::time::timeout(deadline, Limited::new(body, limit).collect()).await {
+        Err(_) => Err(Rejection::BodyTimeout {
+            seconds: deadline.as_secs(),
+        }),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             Err(Rejection::BodyTooLarge { limit })
         }
-        Err(_) => Err(Rejection::BodyUnreadable),
+        Ok(Err(_)) => Err(Rejection::BodyUnreadable),
     }
 }
 
@@ -426,6 +563,35 @@ mod tests {
         )
         .await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_before_the_body_is_read_closes_the_connection() {
+        let me = Signer::ed25519([8; 32]);
+        let client = Signer::ed25519([9; 32]);
+        let mut open = app(Verifier::new(Policy::new(me.hotkey())));
+        let close = |r: &Response| r.headers().get(http::header::CONNECTION).cloned();
+        // Refused by its headers: a small body is read and dropped, and the connection stays;
+        // a big one is left unread, and the connection closes.
+        let unsigned = Request::post("/echo").body(Body::from("x")).unwrap();
+        let r = open.call(unsigned).await.unwrap();
+        assert_eq!((r.status(), close(&r)), (StatusCode::UNAUTHORIZED, None));
+        let big = vec![b'x'; DRAIN_LIMIT + 1];
+        let unsigned = Request::post("/echo")
+            .header(http::header::CONTENT_LENGTH, big.len())
+            .body(Body::from(big))
+            .unwrap();
+        let r = open.call(unsigned).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(close(&r), Some(http::HeaderValue::from_static("close")));
+        // Refused after the body was read (a replay), or served: the connection stays.
+        let request = signed(&client, me.hotkey(), "/echo", "x");
+        let (parts, b) = request.into_parts();
+        let again = Request::from_parts(parts.clone(), Body::from("x"));
+        let r = open.call(Request::from_parts(parts, b)).await.unwrap();
+        assert_eq!((r.status(), close(&r)), (StatusCode::OK, None));
+        let r = open.call(again).await.unwrap();
+        assert_eq!((r.status(), close(&r)), (StatusCode::UNAUTHORIZED, None));
     }
 
     #[tokio::test]

@@ -8,7 +8,7 @@ use super::protocol::{
     payload, Scheme, HEADER_CRYPTO, HEADER_HOTKEY, HEADER_NONCE, HEADER_RECEIVER, HEADER_SIGNATURE,
     HEADER_VERSION, VERSION,
 };
-use crate::ss58;
+use bt_core::ss58;
 
 enum Key {
     Sr25519(subxt_signer::sr25519::Keypair),

@@ -1,7 +1,9 @@
 //! Verifying a btauth request, in the SDK's order: header shape, receiver binding, freshness,
-//! the signature (under the declared scheme only), replay. [`authenticate`] does the first
+//! the signature (under the declared scheme only), replay. [`precheck`] does the first three
+//! from the headers alone (a server runs them before it reads the body);
+//! [`Prechecked::check_signature`] the fourth, over the body; [`authenticate`] the first
 //! four, which need no state; [`Authenticated::check_replay`] the fifth, against a
-//! [`NonceStore`]; [`verify`] both.
+//! [`NonceStore`]; [`verify`] all five.
 
 use std::time::Duration;
 
@@ -11,7 +13,7 @@ use super::protocol::{
     now_ns, payload, AuthError, Caller, Malformed, Scheme, DEFAULT_ALLOWED_SKEW, DEFAULT_MAX_AGE,
     VERSION,
 };
-use crate::ss58;
+use bt_core::ss58;
 
 /// What a server accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,17 +83,64 @@ impl Authenticated {
     }
 }
 
-/// Steps 1–4: header shape, receiver binding, freshness at `now_ns`, then the signature over
-/// the payload rebuilt from `method`, `target` (path and `?query` as received) and the raw
-/// `body` bytes, under the declared scheme only.
-pub fn authenticate(
+/// A request whose headers passed steps 1–3 (shape, receiver binding, freshness): all that
+/// can be checked before its body is read. The signature (step 4) covers the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a request is authenticated only once its signature is checked"]
+pub struct Prechecked {
+    sender: String,
+    public: [u8; 32],
+    nonce_ns: i64,
+    scheme: Scheme,
+    signature: [u8; 64],
+    receiver: Option<String>,
+}
+
+impl Prechecked {
+    /// The hotkey the headers claim (not yet proven: the signature is not checked).
+    pub fn claimed_public(&self) -> &[u8; 32] {
+        &self.public
+    }
+
+    /// Step 4: the signature over the payload rebuilt from `method`, `target` (path and
+    /// `?query` as received) and the raw `body` bytes, under the declared scheme only.
+    pub fn check_signature(
+        self,
+        body: &[u8],
+        method: &str,
+        target: &str,
+    ) -> Result<Authenticated, AuthError> {
+        let message = payload(
+            self.scheme,
+            method,
+            target,
+            body,
+            self.nonce_ns,
+            &self.sender,
+            self.receiver.as_deref(),
+        );
+        if !verify_signature(self.scheme, &self.public, &self.signature, &message) {
+            return Err(AuthError::BadSignature);
+        }
+        Ok(Authenticated {
+            caller: Caller {
+                hotkey: self.sender,
+                public: self.public,
+                nonce_ns: self.nonce_ns,
+                crypto: self.scheme,
+                uid: None,
+            },
+        })
+    }
+}
+
+/// Steps 1–3, from the headers alone: shape (in the SDK's order), receiver binding, and
+/// freshness at `now_ns`.
+pub fn precheck(
     headers: &RawHeaders<'_>,
-    body: &[u8],
-    method: &str,
-    target: &str,
     policy: &Policy,
     now_ns: i128,
-) -> Result<Authenticated, AuthError> {
+) -> Result<Prechecked, AuthError> {
     let malformed = AuthError::Malformed;
     // 1. Shape, in the SDK's order.
     if headers.version.as_deref() != Some(VERSION) {
@@ -143,24 +192,31 @@ pub fn authenticate(
         window: policy.max_age,
     })?;
 
-    // 4. The signature, under the declared scheme only.
     let (public, _format) = ss58::decode(sender).map_err(|_| malformed(Malformed::Encoding))?;
     let signature: [u8; 64] = signature
         .try_into()
         .map_err(|_| malformed(Malformed::Encoding))?;
-    let message = payload(scheme, method, target, body, nonce_ns, sender, receiver);
-    if !verify_signature(scheme, &public, &signature, &message) {
-        return Err(AuthError::BadSignature);
-    }
-    Ok(Authenticated {
-        caller: Caller {
-            hotkey: sender.to_string(),
-            public,
-            nonce_ns,
-            crypto: scheme,
-            uid: None,
-        },
+    Ok(Prechecked {
+        sender: sender.to_string(),
+        public,
+        nonce_ns,
+        scheme,
+        signature,
+        receiver: receiver.map(str::to_string),
     })
+}
+
+/// Steps 1–4: [`precheck`] of the headers at `now_ns`, then
+/// [`Prechecked::check_signature`] over `method`, `target` and the raw `body`.
+pub fn authenticate(
+    headers: &RawHeaders<'_>,
+    body: &[u8],
+    method: &str,
+    target: &str,
+    policy: &Policy,
+    now_ns: i128,
+) -> Result<Authenticated, AuthError> {
+    precheck(headers, policy, now_ns)?.check_signature(body, method, target)
 }
 
 /// All five steps: [`authenticate`], then [`Authenticated::check_replay`] against `store`,

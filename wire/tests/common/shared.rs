@@ -42,7 +42,7 @@ pub async fn raw_call_with_timeout(
 ) -> (u16, String) {
     use bt_wire::synapse::{body_hash, input_obj_headers, signing_message};
     let key = Keypair::from_secret_key([3; 32]).unwrap();
-    let hotkey = bt_chain::AccountId32(key.public_key().0).to_string();
+    let hotkey = bt_core::ss58::bittensor(&key.public_key().0);
     let synapse = RecentTweetsSynapse {
         query: "x".into(),
         ..Default::default()
