@@ -9,7 +9,7 @@
 //!    each time: the validator sends the same reveal again while the commit is queued, sees
 //!    the commit leave the queue once one landed, reads the weights back (a match), and never
 //!    reports the landed weights as dropped;
-//! 3. a **timelocked commit** is dropped before it reaches the node, with the connection: the
+//! 3. a second validator's **timelocked commit** is dropped before it reaches the node, with the connection: the
 //!    validator does not find it on chain, sends the same transaction again, sees it land
 //!    (on sending it, or in its block on the next look when that answer is lost too), and
 //!    the chain reveals it (a match).
@@ -34,46 +34,34 @@ fn log_of(dir: &std::path::Path) -> String {
 /// one signs with (and chopsticks empties its pool while it builds a block, putting back
 /// what it could not apply, so one empty look proves nothing).
 fn wait_pool_empty(endpoint: &str) {
-    let endpoint = endpoint.to_string();
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(async move {
-            let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30))
-                .await
-                .unwrap();
-            let start = std::time::Instant::now();
-            let mut empty_since = None;
-            loop {
-                let best = chain.best_number().await.unwrap();
-                if chain.pending_extrinsics().await.unwrap() > 0 {
-                    empty_since = None;
-                } else {
-                    let since = *empty_since.get_or_insert(best);
-                    if best >= since + 2 {
-                        return;
-                    }
+    with_chain(endpoint, |chain| async move {
+        let start = std::time::Instant::now();
+        let mut empty_since = None;
+        loop {
+            let best = chain.best_number().await.unwrap();
+            if chain.pending_extrinsics().await.unwrap() > 0 {
+                empty_since = None;
+            } else {
+                let since = *empty_since.get_or_insert(best);
+                if best >= since + 2 {
+                    return;
                 }
-                assert!(start.elapsed() < Duration::from_secs(60), "the pool drains");
-                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-        })
+            assert!(start.elapsed() < Duration::from_secs(60), "the pool drains");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
 }
 
 /// The block of validator 0's queued hash commit `hash` (JSON), if queued.
 fn queued_at(endpoint: &str, netuid: u16, me: [u8; 32], hash: &serde_json::Value) -> Option<u64> {
     let hash: [u8; 32] = serde_json::from_value(hash.clone()).unwrap();
-    let endpoint = endpoint.to_string();
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(async move {
-            let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30))
-                .await
-                .unwrap();
-            find_hash_commit(&chain, Target::subnet(netuid), &me, &hash)
-                .await
-                .unwrap()
-                .map(|(block, _)| block)
-        })
+    with_chain(endpoint, |chain| async move {
+        find_hash_commit(&chain, Target::subnet(netuid), &me, &hash)
+            .await
+            .unwrap()
+            .map(|(block, _)| block)
+    })
 }
 
 #[test]
@@ -88,7 +76,7 @@ fn commits_and_reveals_whose_inclusion_was_not_seen_land_once() {
             "--miners",
             "2",
             "--validator-stakes",
-            "1000",
+            "1000,1000",
             "--reveal-period",
             "1",
         ],
@@ -112,8 +100,8 @@ fn commits_and_reveals_whose_inclusion_was_not_seen_land_once() {
     let me = validator_hotkey(&wallets, 0).public_key().0;
     let v = subnet["validators"][0]["uid"].as_u64().unwrap() as usize;
     let good = subnet["miners"][0]["uid"].as_u64().unwrap();
-    let run = |dir: &std::path::Path, mode: &str| {
-        let mut c = validator_run(&proxy.endpoint, &netuid_text, &wallets, 0, dir, 1000);
+    let run = |dir: &std::path::Path, mode: &str, i: usize| {
+        let mut c = validator_run(&proxy.endpoint, &netuid_text, &wallets, i, dir, 1000);
         c.args(["--neuron.commit_reveal", mode]);
         Proc(c.spawn().unwrap())
     };
@@ -121,7 +109,7 @@ fn commits_and_reveals_whose_inclusion_was_not_seen_land_once() {
     // 1. The hash commit lands; its answer is cut.
     let dir = tmp.path().join("hash");
     proxy.arm(Cut::AfterSubmit);
-    let p = run(&dir, "hash");
+    let p = run(&dir, "hash", 0);
     wait_for_log(
         &dir,
         "the commit was sent but its inclusion was not seen",
@@ -209,12 +197,15 @@ fn commits_and_reveals_whose_inclusion_was_not_seen_land_once() {
     );
     drop(p);
     wait_pool_empty(&endpoint);
+    // The timelocked commit is validator 1's: whatever validator 0 left in flight when it was
+    // stopped mid-round cannot take its nonce.
+    let v = subnet["validators"][1]["uid"].as_u64().unwrap() as usize;
 
     // 3. The timelocked commit never reaches the node.
     let dir = tmp.path().join("timelocked");
     let cuts = proxy.cuts();
     proxy.arm(Cut::BeforeSubmit);
-    let _p = run(&dir, "timelocked");
+    let _p = run(&dir, "timelocked", 1);
     wait_for_log(
         &dir,
         "the commit was sent but its inclusion was not seen",

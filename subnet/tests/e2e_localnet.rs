@@ -259,22 +259,16 @@ fn foreign_commit(endpoint: &str, subnet: &serde_json::Value, wallets: &std::pat
     use bt_chain::weights::{commit_weights, Target, WeightsToSet};
     let netuid = subnet["netuid"].as_u64().unwrap() as u16;
     let key = validator_hotkey(wallets, 0);
-    let endpoint = endpoint.to_string();
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(async move {
-            let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30))
-                .await
-                .unwrap();
-            let w = WeightsToSet {
-                uids: vec![0],
-                values: vec![65535],
-                version_key: 0,
-            };
-            commit_weights(&chain, &key, Target::subnet(netuid), &w, &[9; 8])
-                .await
-                .expect("the foreign commit lands");
-        });
+    with_chain(endpoint, |chain| async move {
+        let w = WeightsToSet {
+            uids: vec![0],
+            values: vec![65535],
+            version_key: 0,
+        };
+        commit_weights(&chain, &key, Target::subnet(netuid), &w, &[9; 8])
+            .await
+            .expect("the foreign commit lands");
+    });
 }
 
 /// Whether validator 0's commit of `hash` (JSON) is queued on chain.
@@ -287,19 +281,13 @@ fn queued(
     use bt_chain::weights::{find_hash_commit, Target};
     let netuid = subnet["netuid"].as_u64().unwrap() as u16;
     let me = validator_hotkey(wallets, 0).public_key().0;
-    let endpoint = endpoint.to_string();
     let hash: [u8; 32] = serde_json::from_str(hash).unwrap();
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(async move {
-            let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30))
-                .await
-                .unwrap();
-            find_hash_commit(&chain, Target::subnet(netuid), &me, &hash)
-                .await
-                .unwrap()
-                .is_some()
-        })
+    with_chain(endpoint, |chain| async move {
+        find_hash_commit(&chain, Target::subnet(netuid), &me, &hash)
+            .await
+            .unwrap()
+            .is_some()
+    })
 }
 
 /// A hash commit (commit-reveal v2, `--neuron.commit_reveal hash`) through every SIGKILL a

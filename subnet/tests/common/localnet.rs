@@ -315,3 +315,21 @@ pub fn validator_hotkey(wallets: &Path, i: usize) -> subxt_signer::sr25519::Keyp
     bt_wire::wallet::load_hotkey(&paths, &bt_wire::wallet::Password::default())
         .expect("the validator's hotkey")
 }
+
+/// Runs `f` with a connection to the node at `endpoint`, on a runtime of its own (for tests
+/// that drive processes from a plain thread).
+pub fn with_chain<T, F, Fut>(endpoint: &str, f: F) -> T
+where
+    F: FnOnce(bt_chain::Chain) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let endpoint = endpoint.to_string();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move {
+            let chain = bt_chain::Chain::connect(&endpoint, Duration::from_secs(30))
+                .await
+                .unwrap();
+            f(chain).await
+        })
+}
