@@ -9,10 +9,10 @@
 #   heatmap redraw (zoom steps and the W/B toggle)                budget <= 50 ms
 #   layout at 1366 x 768 (a laptop): nothing wider than the window
 # The 256-uid subnet (32 validators weighting 223 miners, so W is 32 x 256; one mechanism, as
-# the chain caps the uids of all mechanisms together at 256) runs 20 epochs on
+# the chain caps the uids of all mechanisms together at 256) runs 20 epochs (tempo 1) on
 # the local chain; headless chromium loads the page 5 times, edits 10 weights, opens 10 uids
-# and redraws the heatmap 10 times (web/tests/explorer_e2e.rs, explorer_budget_256_uids).
-# Exits non-zero when over budget.
+# and redraws the heatmap 10 times (web/tests/explorer_budget.rs, which the test command runs
+# too, failing over budget). Exits non-zero when over budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -20,7 +20,7 @@ trunk build
 wasm=$(ls dist/*_bg.wasm)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
-out=$(cargo test --locked -p bt-web --test explorer_e2e explorer_budget_256_uids -- --ignored --nocapture 2>&1 \
+out=$(cargo test --locked -p bt-web --test explorer_budget -- --nocapture 2>&1 \
   | tee target/bench-explorer.log | sed -n 's/^BUDGET //p')
 [ -n "$out" ] || { echo "the browser benchmark printed no figures: see target/bench-explorer.log" >&2; exit 1; }
 python3 - "$raw" "$gz" "$out" <<'PY'

@@ -105,10 +105,13 @@ for i in 0 1 2 3 4 5; do
 done
 
 echo "== two validators (validator run): query, score, checkpoint, set weights, read them back"
+# Each serves its live status (GET /status on loopback) for the explorer's "My validator".
+status_port=${BT_DEMO_STATUS_PORT:-9200}
 for i in 0 1; do
   "$bin" run --subtensor.chain_endpoint "$endpoint" --netuid "$netuid" \
     --wallet.path "$work/wallets" --wallet.name "validator-$i" --wallet.hotkey default \
     --state.dir "$work/state-$i" --neuron.timeout 2 --neuron.round_interval 4 \
+    --status.port $((status_port + i)) \
     2> "$work/validator-$i.log" &
   pids+=($!)
 done
@@ -129,7 +132,7 @@ fi
 echo "   (explorer built in $(( $(date +%s) - explorer_started )) s; $(( $(date +%s) - started )) s after start)"
 python3 -m http.server --bind 127.0.0.1 --directory dist "$web_port" > "$work/explorer.log" 2>&1 &
 pids+=($!)
-url=$(python3 -c 'import sys, urllib.parse as u; print(f"http://127.0.0.1:{sys.argv[1]}/?" + u.urlencode({"endpoint": sys.argv[2], "netuid": sys.argv[3]}))' "$web_port" "$endpoint" "$netuid")
+url=$(python3 -c 'import sys, urllib.parse as u; print(f"http://127.0.0.1:{sys.argv[1]}/?" + u.urlencode({"endpoint": sys.argv[2], "netuid": sys.argv[3], "status": f"http://127.0.0.1:{sys.argv[4]}/status"}))' "$web_port" "$endpoint" "$netuid" "$status_port")
 uids=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(str(m["uid"]) for m in d["miners"]))' "$log")
 cat <<MSG
 
@@ -142,6 +145,12 @@ cat <<MSG
   - the table: after an epoch (every 10 blocks) the chain's consensus and incentive follow
     quality, and the what-if recomputes them in the page with bt-core in WebAssembly: the
     core's columns equal the chain's;
+  - "My validator" shows validator-0's own status (http://127.0.0.1:$status_port/status;
+    validator-1's is on port $((status_port + 1))): its scores and weights against its row of
+    W, and its commit-reveal timeline: commit, the drand round the chain stores, the pulse,
+    revealed, read back;
+  - the prune column and the health panel: the order in which a full subnet replaces uids;
+  - "Find a key": paste a hotkey or coldkey to list its uids on every subnet;
   - here, each validator's log lines: "weights verified on chain: match".
   Ctrl-C stops everything.
 

@@ -16,7 +16,8 @@ BINARIES.json is the output of `cargo test --workspace --all-targets --no-run
                busy. Beside them, one after the other, run the long ones that mostly wait
                (100 SIGKILLs of a validator, a node killed and restarted, 101 rounds against
                hostile miners): they build few blocks, and hold under load (the test command
-               is run with CPU hogs beside it to check that).
+               is run with CPU hogs beside it to check that). Last, alone, the ones timed
+               against budgets (the explorer's on a 256-uid subnet).
 
 `--exe NAME` prints the path of a program the same build made (e.g. `validator` for the
 differential test), so that nothing is built twice.
@@ -35,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 # Long but mostly waiting: one after the other, beside the chain-heavy ones.
 WAITING = ["hostile_miners", "crash_safety", "chain_faults"]
+# Timed against budgets: alone, after everything else, so that nothing loads the cores.
+ALONE = ["explorer_budget"]
 # Roughly the longest first, so that the parallel phase ends together.
 ORDER = ["epoch_fidelity", "e2e_localnet", "localnet", "timelock", "commit_faults",
          "explorer_e2e", "sdk_interop", "sdk_timelock", "localnet_cli", "e2e_btauth",
@@ -114,10 +117,12 @@ def main(argv):
         chosen = [b for b in all_bins if b["kind"] != "test"]
         jobs = 1
     elif phase == "integration":
-        chosen = [b for b in all_bins if b["kind"] == "test" and b["name"] not in WAITING]
+        chosen = [b for b in all_bins
+                  if b["kind"] == "test" and b["name"] not in WAITING + ALONE]
         chosen.sort(key=lambda b: ORDER.index(b["name"]) if b["name"] in ORDER else len(ORDER))
         waiting = [b for b in all_bins if b["kind"] == "test" and b["name"] in WAITING]
         waiting.sort(key=lambda b: WAITING.index(b["name"]))
+        alone = [b for b in all_bins if b["kind"] == "test" and b["name"] in ALONE]
     else:
         print(f"run_tests: unknown phase {phase} (unit, integration)", file=sys.stderr)
         return 2
@@ -126,10 +131,12 @@ def main(argv):
         return 1
     if phase != "integration":
         waiting = []
+        alone = []
     lock = threading.Lock()
     started = time.time()
     print(f"== {phase}: {len(chosen)} binaries, {jobs} at a time"
-          + (f"; beside them, {len(waiting)} one after the other" if waiting else ""), flush=True)
+          + (f"; beside them, {len(waiting)} one after the other" if waiting else "")
+          + (f"; then {len(alone)} alone" if alone else ""), flush=True)
     lane = [True]
 
     def run_waiting():
@@ -142,6 +149,7 @@ def main(argv):
         ok = all(list(pool.map(lambda b: run(b, logs, lock), chosen)))
     beside.join()
     ok = ok and lane[0]
+    ok = all([run(b, logs, lock) for b in alone]) and ok
     print(f"== {phase} {'passed' if ok else 'FAILED'} in {time.time() - started:.0f} s; logs in {logs}/")
     return 0 if ok else 1
 

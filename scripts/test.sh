@@ -9,13 +9,17 @@
 #   fmt            cargo fmt --check
 #   clippy         cargo clippy -D warnings, the workspace's native targets (all targets)
 #   clippy-wasm    cargo clippy -D warnings, the explorer (bt-web, with bt-core and bt-chain's web
-#                  side) on wasm32-unknown-unknown, all targets
+#                  side) on wasm32-unknown-unknown, all targets, and bt-core's what-if budget test
 #   build          every test, bench and example of the workspace, once (the test profile;
 #                  target/test-binaries.json lists them); the later steps run these binaries
 #   doctests       the doc examples built and run
 #   unit           unit and property tests, and every benchmark run once (criterion's test mode)
 #   wasm           the explorer's view models and URL handling in WebAssembly (wasm-bindgen-test
 #                  under Node); this also builds bt-core for wasm32
+#   wasm-budget    the what-if budget: a two-mechanism what-if at 256 uids within one frame
+#                  (16 ms, median of 10 edits), printed beside the one-mechanism figure, bt-core
+#                  built as the page's wasm is (profile wasm-release) and run in headless chromium
+#                  (core/tests/whatif_budget.rs)
 #   differential   the weight pipeline against the Python SDK (3000 cases), with the validator
 #                  binary of the test build
 #   fuzz           every cargo-fuzz target built in the dev profile and run for 5 s
@@ -83,6 +87,22 @@ wasm_tests() {
     cargo test -p bt-web --target wasm32-unknown-unknown --locked
 }
 
+clippy_wasm() {
+  cargo clippy -p bt-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings \
+    && cargo clippy -p bt-core --target wasm32-unknown-unknown --test whatif_budget --locked -- -D warnings
+}
+
+# wasm-bindgen-test-runner drives chromium through chromedriver; as root chromium needs
+# --no-sandbox, which the capabilities below pass.
+wasm_budget() {
+  local caps=target/webdriver-caps.json
+  echo '{"goog:chromeOptions": {"args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage"]}}' > "$caps"
+  CHROMEDRIVER=$(command -v chromedriver) WASM_BINDGEN_TEST_WEBDRIVER_JSON="$caps" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --locked --profile wasm-release -p bt-core --target wasm32-unknown-unknown \
+      --test whatif_budget -- --nocapture
+}
+
 differential() {
   local validator
   validator=$(python3 scripts/run_tests.py "$tests_json" --exe validator) || return 1
@@ -97,11 +117,12 @@ if [ "${result[setup]}" != ok ]; then
 fi
 step fmt "" cargo fmt --all -- --check
 step clippy "" cargo clippy --workspace --all-targets --locked -- -D warnings
-step clippy-wasm "" cargo clippy -p bt-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+step clippy-wasm "" clippy_wasm
 step build "" build_tests
 step doctests "" cargo test --workspace --doc --locked
 step unit build python3 scripts/run_tests.py "$tests_json" unit
 step wasm "" wasm_tests
+step wasm-budget "" wasm_budget
 step differential build differential
 step fuzz "" scripts/fuzz.sh smoke
 step explorer "" trunk build

@@ -98,6 +98,9 @@ async fn read_point(
     let incentive: Vec<usize> = (0..MAX_MECHANISMS)
         .map(|m| b.add("Incentive", &[KeyPart::U16(storage_index(netuid, m))]))
         .collect::<Result<_, _>>()?;
+    let last_update: Vec<usize> = (0..MAX_MECHANISMS)
+        .map(|m| b.add("LastUpdate", &[KeyPart::U16(storage_index(netuid, m))]))
+        .collect::<Result<_, _>>()?;
     let dividends = b.add("Dividends", &net)?;
     let emission = b.add("Emission", &net)?;
     let keys: Vec<usize> = (0..n)
@@ -122,6 +125,11 @@ async fn read_point(
         .take(usize::from(mechanisms.clamp(1, MAX_MECHANISMS)))
         .map(|&i| values.get::<Vec<u16>>(i))
         .collect::<Result<Vec<_>, _>>()?;
+    let last_update = last_update
+        .iter()
+        .take(usize::from(mechanisms.clamp(1, MAX_MECHANISMS)))
+        .map(|&i| values.get::<Vec<u64>>(i))
+        .collect::<Result<Vec<_>, _>>()?;
 
     let mut b = Batch::new(at);
     let alpha: Vec<usize> = hotkeys
@@ -142,6 +150,7 @@ async fn read_point(
         block: number,
         hotkeys,
         incentive,
+        last_update,
         dividends: values.get(dividends)?,
         emission: values.get(emission)?,
         stake,

@@ -5,6 +5,7 @@
 //! - [`client`]: endpoints (btcli's network names), connecting with deadlines, batched raw reads;
 //! - [`storage`]: metadata-typed storage reads, many keys per round trip;
 //! - [`metagraph`]: one subnet at one block, in two round trips; the list of subnets;
+//! - [`lookup`]: one hotkey or coldkey across every subnet, without reading any metagraph;
 //! - [`history`]: a subnet's last epochs, read at past blocks concurrently;
 //! - [`tx`]: signed submission and inclusion, with typed errors;
 //! - [`weights`]: set_weights, commit/reveal v2, and the read-back that proves weights landed;
@@ -29,6 +30,7 @@ pub mod history;
 pub mod items;
 #[cfg(feature = "native")]
 pub mod localnet;
+pub mod lookup;
 pub mod metagraph;
 #[cfg(feature = "native")]
 pub mod snapshot;

@@ -22,6 +22,7 @@ use bt_core::metagraph::{
     storage_index, AxonInfo, EpochSchedule, Hyperparams, Mechanism, Metagraph, Neuron,
     PendingCommit, SubnetSummary,
 };
+use bt_core::pruning::RegistrationRules;
 use bt_core::yuma::{ConsensusMode, EmissionBudgets, EpochConsensus, Runtime};
 use scale_decode::DecodeAsType;
 use subxt::utils::AccountId32;
@@ -253,6 +254,7 @@ pub async fn sync_at(
             b.add("Axons", &[KeyPart::U16(netuid), KeyPart::Account(hotkey.0)])?,
         ));
     }
+    let owner_hotkeys = b.add("OwnedHotkeys", &[KeyPart::Account(subnet.owner_coldkey)])?;
     let stake = StakeRead::add(&mut b, netuid, &hotkeys)?;
     let commits = if subnet.hyperparams.commit_reveal_enabled {
         Some(CommitRead::add(
@@ -266,6 +268,15 @@ pub async fn sync_at(
         None
     };
     let v = b.fetch(chain).await?;
+    let registration = RegistrationRules {
+        min_non_immune_uids: subnet.min_non_immune_uids,
+        immune_owner_uids_limit: subnet.immune_owner_uids_limit,
+        owner_hotkeys: v
+            .get::<Vec<AccountId32>>(owner_hotkeys)?
+            .into_iter()
+            .map(|a| a.0)
+            .collect(),
+    };
     // Round trip 4, only when a hotkey has parent keys outside the subnet or (475) links at
     // all: the outside parents' stakes, and which parents are suspended.
     let stakes = stake
@@ -352,6 +363,7 @@ pub async fn sync_at(
         hyperparams: subnet.hyperparams,
         pending_emission: subnet.pending_budgets.total(),
         pending_budgets: subnet.pending_budgets,
+        registration: Some(registration),
     })
 }
 
@@ -416,6 +428,10 @@ struct SubnetRead {
     trust: Option<Vec<u16>>,
     pruning: Option<Vec<u16>>,
     owner_hotkey: Option<[u8; 32]>,
+    /// `SubnetOwner`, `MinNonImmuneUids`, `ImmuneOwnerUidsLimit`.
+    owner_coldkey: [u8; 32],
+    min_non_immune_uids: u16,
+    immune_owner_uids_limit: u16,
     pending_budgets: EmissionBudgets,
     schedule: EpochSchedule,
     hyperparams: Hyperparams,
@@ -445,6 +461,8 @@ struct FirstRead {
     trust: Option<usize>,
     pruning: Option<usize>,
     owner_hotkey: usize,
+    /// `SubnetOwner`, `MinNonImmuneUids`, `ImmuneOwnerUidsLimit` (deregistration).
+    registration: [usize; 3],
     /// `PendingServerEmission`, `PendingValidatorEmission`, `PendingRootAlphaDivs`.
     pending: [Option<usize>; 3],
     schedule: ScheduleIndex,
@@ -522,6 +540,11 @@ impl FirstRead {
             trust: b.add_optional("Trust", &net)?,
             pruning: b.add_optional("PruningScores", &net)?,
             owner_hotkey: b.add("SubnetOwnerHotkey", &net)?,
+            registration: [
+                b.add("SubnetOwner", &net)?,
+                b.add("MinNonImmuneUids", &net)?,
+                b.add("ImmuneOwnerUidsLimit", &net)?,
+            ],
             pending: [
                 b.add_optional("PendingServerEmission", &net)?,
                 b.add_optional("PendingValidatorEmission", &net)?,
@@ -571,6 +594,9 @@ impl FirstRead {
                 .exists(self.owner_hotkey)
                 .then(|| v.account(self.owner_hotkey))
                 .transpose()?,
+            owner_coldkey: v.account(self.registration[0])?,
+            min_non_immune_uids: v.get(self.registration[1])?,
+            immune_owner_uids_limit: v.get(self.registration[2])?,
             pending_budgets,
             schedule,
             hyperparams: self.hyper.read(v)?,

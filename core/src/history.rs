@@ -16,6 +16,10 @@ pub struct EpochPoint {
     pub hotkeys: Vec<AccountId>,
     /// `Incentive[idx]` per mechanism.
     pub incentive: Vec<Vec<u16>>,
+    /// `LastUpdate[idx]` per mechanism: the block of each uid's last weights (under
+    /// commit-reveal, of its last commit).
+    #[serde(default)]
+    pub last_update: Vec<Vec<u64>>,
     /// `Dividends[netuid]`.
     pub dividends: Vec<u16>,
     /// `Emission[netuid]` (rao of alpha).
@@ -222,6 +226,7 @@ mod tests {
             block,
             hotkeys: alloc::vec![[0; 32], [key; 32]],
             incentive: alloc::vec![alloc::vec![0, incentive], alloc::vec![0, 1]],
+            last_update: alloc::vec![alloc::vec![0, 0], alloc::vec![0, 0]],
             dividends: alloc::vec![65535, 0],
             emission: alloc::vec![2_000_000_000, u64::from(incentive)],
             stake: alloc::vec![5_000_000_000, 0],

@@ -11,11 +11,13 @@
 //! - [`replay`]: the chain's last epoch recomputed and compared value by value;
 //! - [`schedule`]: the epoch schedule (commit-reveal epochs, the activity cutoff);
 //! - [`whatif`]: the Yuma what-if (an edited validator, the epoch rerun, next to the chain's);
+//! - [`pruning`]: deregistration, the chain's `get_neuron_to_prune` as an order, and immunity;
 //! - [`concentration`]: Gini coefficient and top-10 share;
 //! - [`health`]: stale weights, weights without a permit, unweighted miners;
 //! - [`history`]: a subnet's stored values at its last epochs, per-uid series and charts;
 //! - [`diff`]: what changed between two epochs (gainers, losers, weights);
 //! - [`units`]: u16 proportions and rao as people read them;
+//! - [`status`]: the document a validator serves at `GET /status`, which the explorer reads;
 //! - [`ss58`]: addresses, read and written as the SDK does (the project's one SS58 codec).
 //!
 //! The crate is `no_std` + `alloc` so that the same code compiles to `wasm32-unknown-unknown`.
@@ -34,10 +36,12 @@ pub mod health;
 pub mod history;
 pub mod metagraph;
 pub mod numpy;
+pub mod pruning;
 pub mod replay;
 pub mod schedule;
 pub mod ss58;
 pub mod stake;
+pub mod status;
 pub mod units;
 pub mod volume;
 pub mod weights;

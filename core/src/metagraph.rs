@@ -371,6 +371,9 @@ pub struct Metagraph {
     /// The same, pool by pool (the miners', the validators', root's).
     #[serde(default)]
     pub pending_budgets: crate::yuma::EmissionBudgets,
+    /// What deregistration reads besides the neurons (`None` when not read).
+    #[serde(default)]
+    pub registration: Option<crate::pruning::RegistrationRules>,
 }
 
 impl Metagraph {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::metagraph::{Metagraph, Neuron};
 use crate::yuma::{
-    epoch_detailed, epoch_with_mechanisms, EpochDetail, EpochError, SubnetEpochOutput,
+    epoch_detailed, epoch_with_mechanisms_reusing, EpochDetail, EpochError, SubnetEpochOutput,
 };
 
 /// An edit of one validator.
@@ -138,7 +138,9 @@ pub fn compare(
     } else {
         let edited = scenario.apply(metagraph);
         let input = edited.epoch_input(edited.block, what_if_emission(metagraph))?;
-        Columns::of_output(&epoch_with_mechanisms(&input)?, metagraph.mecid)
+        // A weight edit changes one mechanism's input: the others are taken from `now`.
+        let out = epoch_with_mechanisms_reusing(&input, now.input(), now.output())?;
+        Columns::of_output(&out, metagraph.mecid)
     };
     let chain = Columns::of_chain(metagraph);
     let chain_all_zero = chain.all_zero() && !current.all_zero();
@@ -158,6 +160,85 @@ pub fn run(metagraph: &Metagraph, scenario: &Scenario) -> Result<Outcome, EpochE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metagraph::Mechanism;
+    use crate::yuma::epoch_with_mechanisms;
+
+    /// [`subnet`] with a second mechanism (a 25/75 split) whose rows reverse the first's,
+    /// shown as mechanism `mecid`.
+    fn two_mechanisms(mecid: u8) -> Metagraph {
+        let one = subnet();
+        let rows = |m: u8| -> Vec<Vec<(u16, u16)>> {
+            one.neurons
+                .iter()
+                .map(|n| {
+                    if m == 0 {
+                        n.weights.clone()
+                    } else {
+                        n.weights.iter().map(|&(u, w)| (6 - u, w)).collect()
+                    }
+                })
+                .collect()
+        };
+        let mut mg = one.clone();
+        mg.hyperparams.mechanism_count = 2;
+        mg.hyperparams.mechanism_emission_split = alloc::vec![16384, 49151];
+        mg.mechanisms = (0..2u8)
+            .map(|m| Mechanism {
+                mecid: m,
+                last_update: alloc::vec![100; 5],
+                weights: rows(m),
+                bonds: alloc::vec![Vec::new(); 5],
+                incentive: alloc::vec![0; 5],
+                ..Mechanism::default()
+            })
+            .collect();
+        mg.mecid = mecid;
+        for (n, row) in mg.neurons.iter_mut().zip(rows(mecid)) {
+            n.weights = row;
+        }
+        mg
+    }
+
+    /// Reusing the unedited mechanism gives the full epoch's values, for a weight edit in
+    /// either mechanism and for a stake edit (which reruns both).
+    #[test]
+    fn a_what_if_reruns_only_what_the_edit_changes_and_equals_the_full_epoch() {
+        for mecid in [0u8, 1] {
+            let mg = two_mechanisms(mecid);
+            let now = now(&mg).unwrap();
+            for scenario in [
+                Scenario {
+                    validator: 0,
+                    weights: Some(alloc::vec![(3, 65535), (4, 20000)]),
+                    stake: None,
+                },
+                Scenario {
+                    validator: 1,
+                    weights: None,
+                    stake: Some(5_000_000_000_000),
+                },
+            ] {
+                let got = compare(&mg, &now, &scenario).unwrap().edited;
+                let edited = scenario.apply(&mg);
+                let full = epoch_with_mechanisms(
+                    &edited
+                        .epoch_input(edited.block, what_if_emission(&mg))
+                        .unwrap(),
+                )
+                .unwrap();
+                assert_eq!(
+                    got,
+                    Columns::of_output(&full, mecid),
+                    "{mecid} {scenario:?}"
+                );
+                assert_ne!(
+                    got,
+                    Columns::of_output(now.output(), mecid),
+                    "the edit moves it"
+                );
+            }
+        }
+    }
 
     /// Two validators (uids 0, 1) and three miners (2, 3, 4); both validators favour miner 2.
     pub(crate) fn subnet() -> Metagraph {

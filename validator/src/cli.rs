@@ -130,6 +130,15 @@ struct RunArgs {
     /// Serve Prometheus metrics on this port (0 = off).
     #[arg(long = "metrics.port", default_value_t = 0)]
     metrics_port: u16,
+    /// Serve the live status as JSON at `GET /status` on this port (0 = off): scores,
+    /// weights computed and sent, the pending commit, the last verification, the rate limit's
+    /// next block and the last errors; the explorer's "My validator" reads it.
+    #[arg(long = "status.port", default_value_t = 0)]
+    status_port: u16,
+    /// The address the status endpoint binds (loopback by default: put a proxy in front or
+    /// choose 0.0.0.0 knowingly).
+    #[arg(long = "status.ip", default_value = "127.0.0.1")]
+    status_ip: std::net::IpAddr,
     /// Stop after this many rounds (default: run until SIGINT/SIGTERM).
     #[arg(long = "neuron.max_rounds")]
     max_rounds: Option<u64>,
@@ -184,6 +193,8 @@ fn run_validator<T: Task>(args: RunArgs, make_task: impl FnOnce() -> Result<T>) 
         version_key: args.version_key,
         metrics_addr: (args.metrics_port != 0)
             .then(|| std::net::SocketAddr::from(([0, 0, 0, 0], args.metrics_port))),
+        status_addr: (args.status_port != 0)
+            .then(|| std::net::SocketAddr::new(args.status_ip, args.status_port)),
         max_rounds: args.max_rounds,
         chain_timeout: std::time::Duration::from_secs(args.chain.timeout),
         wire: args.wire,

@@ -46,9 +46,11 @@ pub enum Error {
     /// The dendrite could not be built (TLS, sockets).
     #[error("the dendrite: {0}")]
     Dendrite(String),
-    /// The metrics endpoint could not listen.
-    #[error("metrics: cannot listen on {addr}: {source}")]
-    Metrics {
+    /// An endpoint of the validator (metrics, status) could not listen.
+    #[error("{what}: cannot listen on {addr}: {source}")]
+    Listen {
+        /// Which endpoint: `metrics` or `status`.
+        what: &'static str,
         /// The address asked for.
         addr: std::net::SocketAddr,
         /// The OS error.
@@ -68,7 +70,7 @@ impl Error {
             Self::Weights(_) => "weights",
             Self::CommitReveal(_) => "commit_reveal",
             Self::Dendrite(_) => "dendrite",
-            Self::Metrics { .. } => "metrics",
+            Self::Listen { .. } => "listen",
         }
     }
 
@@ -87,7 +89,7 @@ impl Error {
             | Self::NotRegistered { .. }
             | Self::CommitReveal(_)
             | Self::Dendrite(_)
-            | Self::Metrics { .. } => false,
+            | Self::Listen { .. } => false,
         }
     }
 

@@ -8,6 +8,7 @@
 //! - [`offline`]: the core's math on JSON (process-weights, epoch);
 //! - [`network`]: the chain subcommands (localnet, metagraph, yuma);
 //! - [`state`]: the crash-safe state file;
+//! - [`status`]: `GET /status`, the live state as JSON for operators and the explorer;
 //! - [`task`]: what miners are asked and how answers are judged (the `Task` trait);
 //! - [`run`]: the validation loop (`validator run`);
 //! - `test_hooks`: the integration tests' pauses, only with the `test-hooks` feature;
@@ -22,6 +23,7 @@ pub mod network;
 pub mod offline;
 pub mod run;
 pub mod state;
+pub mod status;
 pub mod task;
 mod test_hooks;
 

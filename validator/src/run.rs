@@ -42,6 +42,7 @@ use subxt_signer::sr25519::Keypair;
 use crate::commit::{random_salt, CommitMode, PendingCommit, Reveal, Stage};
 use crate::error::Error;
 use crate::state::{SentWeights, Source, StateFile, ValidatorState};
+use crate::status::{StatusBoard, StatusCommit, StatusError, StatusWeights, ValidatorStatus};
 use crate::task::{Task, Verdict};
 use bt_wire::dendrite::{AxonTarget, Dendrite, DendriteConfig};
 use bt_wire::Protocol;
@@ -69,6 +70,8 @@ pub struct RunConfig {
     pub version_key: u64,
     /// Where to serve Prometheus metrics (`/metrics`).
     pub metrics_addr: Option<SocketAddr>,
+    /// Where to serve the live status (`GET /status`, see [`crate::status`]).
+    pub status_addr: Option<SocketAddr>,
     /// Stop after this many rounds (tests, one-shot runs).
     pub max_rounds: Option<u64>,
     /// Deadline for chain requests.
@@ -162,6 +165,8 @@ struct Validator<T: Task> {
     metrics: Metrics,
     /// The epoch in which the "not the Null permit holder" notice was last given.
     null_notice_epoch: Option<u64>,
+    /// What `GET /status` shows (kept even when it is not served).
+    status: StatusBoard,
 }
 
 /// Runs the loop for `task` until `shutdown` resolves (then checkpoints) or `max_rounds` is
@@ -219,6 +224,15 @@ pub async fn run<T: Task>(
     if let Some(addr) = config.metrics_addr {
         serve_metrics(addr, &metrics).await?;
     }
+    let status = StatusBoard::new(ValidatorStatus::new(
+        hotkey_ss58.clone(),
+        config.netuid,
+        config.mecid,
+        crate::status::now_ms(),
+    ));
+    if let Some(addr) = config.status_addr {
+        crate::status::serve(addr, status.clone()).await?;
+    }
     let mut v = Validator {
         state_file,
         hotkey_ss58,
@@ -231,6 +245,7 @@ pub async fn run<T: Task>(
         last_verification,
         pending,
         null_notice_epoch: None,
+        status,
         metagraph: None,
         cursor: 0,
         metrics,
@@ -253,6 +268,7 @@ pub async fn run<T: Task>(
                 Err(e) => {
                     v.count_error(e.kind());
                     tracing::warn!(error = %e, wait_ms = backoff.as_millis() as u64, "chain unreachable; retrying");
+                    v.status_error(&Error::Chain(e));
                     tokio::select! {
                         _ = &mut shutdown => break,
                         _ = tokio::time::sleep(backoff) => {}
@@ -267,9 +283,11 @@ pub async fn run<T: Task>(
             _ = &mut shutdown => break,
             r = v.round(&c) => r,
         };
+        v.publish_status();
         if let Err(e) = round {
             tracing::error!(error = %e, kind = e.kind(), "round failed");
             v.count_error(e.kind());
+            v.status_error(&e);
             if !e.is_retryable() {
                 v.checkpoint()?;
                 return Err(e);
@@ -421,9 +439,19 @@ impl<T: Task> Validator<T> {
         let already = self.last_weights.as_ref().is_some_and(|w| {
             w.block >= last_update && mg.block.saturating_sub(w.block) < h.weights_rate_limit.max(1)
         });
-        if !rate_ok || already || self.scores.scores().iter().all(|s| *s == 0.0) {
+        if !rate_ok || already {
             return Ok(None);
         }
+        self.compute_weights(mg)
+    }
+
+    /// The weights the scores give now, for the chain's current rules (`None` while nothing
+    /// is scored).
+    fn compute_weights(&self, mg: &Metagraph) -> Result<Option<WeightsToSet>, Error> {
+        if self.scores.scores().iter().all(|s| *s == 0.0) {
+            return Ok(None);
+        }
+        let h = &mg.hyperparams;
         let n = mg.n();
         let mut raw = self.scores.weights_f32();
         raw.resize(n, 0.0);
@@ -975,10 +1003,121 @@ impl<T: Task> Validator<T> {
         self.last_verification = serde_json::to_value(v).ok();
     }
 
+    /// Records an error for `GET /status`.
+    fn status_error(&self, e: &Error) {
+        self.status.push_error(StatusError {
+            kind: e.kind().into(),
+            message: crate::status::public_message(e, &self.config.endpoint),
+            retryable: e.is_retryable(),
+            block: self.metagraph.as_ref().map_or(0, |m| m.block),
+            at_ms: crate::status::now_ms(),
+        });
+    }
+
+    /// Publishes what the loop knows now to `GET /status`.
+    fn publish_status(&self) {
+        let mg = self.metagraph.as_ref();
+        let my_uid = mg.and_then(|m| m.uid_of(&self.hotkey.public_key().0));
+        let computed = mg.and_then(|m| {
+            self.compute_weights(m)
+                .ok()
+                .flatten()
+                .map(|w| StatusWeights {
+                    block: m.block,
+                    uids: w.uids,
+                    values: w.values,
+                    version_key: None,
+                })
+        });
+        let next_weights_block = mg.zip(my_uid).map(|(m, uid)| {
+            let last = m.neurons.get(usize::from(uid)).map_or(0, |n| n.last_update);
+            if last == 0 {
+                m.block
+            } else {
+                last.saturating_add(m.hyperparams.weights_rate_limit)
+            }
+        });
+        let pending = self
+            .pending
+            .as_ref()
+            .map(|p| pending_view(p, mg, my_uid, self.config.mecid));
+        let scores = self.scores.scores().to_vec();
+        self.status.update(|s| {
+            s.uid = my_uid;
+            s.step = self.step;
+            s.block = mg.map_or(0, |m| m.block);
+            s.scores = scores;
+            s.weights_computed = computed;
+            s.weights_sent = self.last_weights.as_ref().map(StatusWeights::from);
+            if pending.is_some() {
+                s.last_commit.clone_from(&pending);
+            }
+            s.pending_commit = pending;
+            s.last_verification = self
+                .last_verification
+                .as_ref()
+                .and_then(crate::status::read_back);
+            s.next_weights_block = next_weights_block;
+        });
+    }
+
     fn record_dropped(&mut self, reason: &str) {
         self.count_weights("dropped");
         tracing::warn!(%reason, "the chain dropped the commit: these weights never landed; the next round commits afresh");
         self.last_verification = Some(serde_json::json!({"outcome": "dropped", "reason": reason}));
+    }
+}
+
+/// The pending commit as `GET /status` shows it. A timelocked commit carries its reveal
+/// round, epoch and expected block; a hash commit's reveal epoch is the chain's: the commit
+/// epoch `WeightCommits` stores for this uid plus `RevealPeriodEpochs`, and its first block
+/// from the subnet's schedule.
+fn pending_view(
+    p: &PendingCommit,
+    mg: Option<&Metagraph>,
+    my_uid: Option<u16>,
+    mecid: u8,
+) -> StatusCommit {
+    let stage = match p.stage() {
+        Stage::Sent => "sent",
+        Stage::Committed(_) => "committed",
+        Stage::Revealing(_) => "revealing",
+        Stage::Revealed { .. } => "revealed",
+    };
+    match p {
+        PendingCommit::Timelocked { commit, .. } => StatusCommit {
+            kind: "timelocked".into(),
+            stage: stage.into(),
+            commit_block: commit.as_ref().map(|c| c.included_at),
+            reveal_round: commit.as_ref().map(|c| c.reveal_round),
+            reveal_epoch: commit.as_ref().map(|c| c.reveal_epoch),
+            expected_reveal_block: commit.as_ref().map(|c| c.expected_reveal_block),
+        },
+        PendingCommit::Hash { .. } => {
+            let commit_block = p.commit_block();
+            let on_chain = mg.zip(my_uid).and_then(|(m, uid)| {
+                m.mechanisms
+                    .get(usize::from(mecid))?
+                    .commits
+                    .iter()
+                    .find(|c| c.uid == uid && Some(c.commit_block) == commit_block)
+                    .map(|c| (m, c.commit_epoch))
+            });
+            let reveal_epoch =
+                on_chain.map(|(m, epoch)| epoch.saturating_add(m.hyperparams.commit_reveal_period));
+            let expected_reveal_block = on_chain.zip(reveal_epoch).and_then(|((m, _), epoch)| {
+                let state = bt_core::schedule::ScheduleState::new(&m.schedule, &m.hyperparams);
+                bt_core::schedule::epoch_start(&state, m.block, epoch).ok()
+            });
+            StatusCommit {
+                kind: "hash".into(),
+                stage: stage.into(),
+                commit_block,
+                reveal_round: None,
+                reveal_epoch,
+                expected_reveal_block,
+            }
+        }
     }
 }
 
@@ -1036,7 +1175,11 @@ async fn serve_metrics(addr: SocketAddr, metrics: &Metrics) -> Result<(), Error>
     );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| Error::Metrics { addr, source })?;
+        .map_err(|source| Error::Listen {
+            what: "metrics",
+            addr,
+            source,
+        })?;
     tracing::info!(%addr, "metrics at /metrics");
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {

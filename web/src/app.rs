@@ -1,16 +1,21 @@
 //! The page: the endpoint bar and block indicator on top, the mechanism and time controls,
 //! then the subnets overview, the neuron table next to the detail panel (a uid's history and
 //! why it earns what it earns), the W heatmap, the validator view next to the what-if, and
-//! the health flags next to the diff of two epochs, all reading one [`Explorer`] state.
+//! the health flags next to the diff of two epochs, "My validator" (a validator's own status)
+//! next to every validator's commit-reveal timeline, and the key lookup across subnets, all
+//! reading one [`Explorer`] state.
 
 use leptos::prelude::*;
 
+use crate::components::commit_timeline::CommitTimeline;
 use crate::components::detail_panel::DetailPanel;
 use crate::components::diff_panel::DiffPanel;
 use crate::components::endpoint_bar::EndpointBar;
 use crate::components::health_panel::HealthPanel;
 use crate::components::heatmap_view::HeatmapView;
+use crate::components::key_lookup::KeyLookupPanel;
 use crate::components::mechanism_bar::MechanismBar;
+use crate::components::my_validator_panel::MyValidatorPanel;
 use crate::components::neuron_table::NeuronTable;
 use crate::components::status::{BlockIndicator, StatusBanner};
 use crate::components::subnets_overview::SubnetsOverview;
@@ -56,6 +61,11 @@ pub fn App() -> impl IntoView {
                 <HealthPanel/>
                 <DiffPanel/>
             </div>
+            <div class="split even">
+                <MyValidatorPanel/>
+                <CommitTimeline/>
+            </div>
+            <KeyLookupPanel/>
         </main>
         <footer>
             "Read straight from the node over websocket, at the newest block or any past one; consensus, incentive and dividends "

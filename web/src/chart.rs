@@ -92,6 +92,7 @@ mod tests {
             block,
             hotkeys: vec![[1; 32]],
             incentive: vec![vec![0]],
+            last_update: vec![vec![0]],
             dividends: vec![0],
             emission: vec![0],
             stake: vec![stake],

@@ -10,6 +10,10 @@
 //! - [`heatmap`]: W or B as a grid, its pixels, hit-testing and tooltips;
 //! - [`validator_row`]: one validator's row as the core's epoch saw it;
 //! - [`explain`]: why a miner earns its incentive, why a validator earns its dividends;
+//! - [`my_validator`]: a validator's `GET /status` next to the chain: intends vs holds, its
+//!   commit-reveal timeline, what stops it;
+//! - [`commits`]: every validator's unrevealed commits, their pulses and expiry, from the chain;
+//! - [`lookup`]: the key lookup's input;
 //! - [`rules`]: the subnet's epoch rule (Null, Yuma3, Yuma2) and liquid alpha, for the header;
 //! - [`chart`]: a uid's history as small SVG line charts;
 //! - [`export`]: CSV and JSON downloads.
@@ -19,9 +23,12 @@
 //! and [`components`].
 
 pub mod chart;
+pub mod commits;
 pub mod explain;
 pub mod export;
 pub mod heatmap;
+pub mod lookup;
+pub mod my_validator;
 pub mod rules;
 pub mod table;
 pub mod validator_row;

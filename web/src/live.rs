@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bt_chain::blocks::Heads;
 use bt_chain::storage::AtBlock;
-use bt_chain::{history, metagraph, Chain, ChainError};
+use bt_chain::{drand, history, metagraph, Chain, ChainError};
 use bt_core::history::{EpochPoint, History};
 use bt_core::metagraph::{Metagraph, SubnetSummary};
 use leptos::prelude::*;
@@ -105,6 +105,12 @@ pub struct Explorer {
     pub diff_reads: RwSignal<Option<Arc<(Metagraph, Metagraph)>>>,
     /// The comparison's progress.
     pub diff_progress: RwSignal<Progress>,
+    /// `Drand::LastStoredRound` at the block shown (the newest drand pulse on chain).
+    pub last_stored_round: RwSignal<Option<u64>>,
+    /// "My validator": the URL of its `GET /status`.
+    pub status_url: RwSignal<Option<String>>,
+    /// The key looked up across subnets (SS58, as typed).
+    pub lookup_key: RwSignal<Option<String>>,
 }
 
 thread_local! {
@@ -223,6 +229,9 @@ impl Explorer {
             diff_blocks: RwSignal::new(None),
             diff_reads: RwSignal::new(None),
             diff_progress: RwSignal::new(Progress::Idle),
+            last_stored_round: RwSignal::new(None),
+            status_url: RwSignal::new(route.status.clone()),
+            lookup_key: RwSignal::new(route.lookup.clone()),
         }
     }
 
@@ -241,6 +250,8 @@ impl Explorer {
             netuid: self.netuid.get(),
             mechanism: self.mecid.get(),
             block: self.pinned.get(),
+            status: self.status_url.get(),
+            lookup: self.lookup_key.get(),
         }
     }
 
@@ -381,9 +392,14 @@ impl Explorer {
         }
         self.netuid.set(Some(netuid));
         self.status.set(Status::Loading(netuid, pinned));
-        match metagraph::sync_at(&chain, &at, netuid, 0).await {
+        let (synced, round) = futures::join!(
+            metagraph::sync_at(&chain, &at, netuid, 0),
+            drand::last_stored_round(&chain, &at)
+        );
+        match synced {
             Ok(mg) if is_current(generation) => {
                 mark("bt:synced");
+                self.last_stored_round.set(round.ok());
                 SHOWN_AT.with(|s| *s.borrow_mut() = Some(at));
                 self.shown(mg, pinned)
             }
@@ -421,11 +437,15 @@ impl Explorer {
             };
             let read = async {
                 let at = chain.at_best().await?;
-                let mg = metagraph::sync_at(&chain, &at, netuid, 0).await?;
-                Ok::<_, ChainError>((at, mg))
+                let (mg, round) = futures::join!(
+                    metagraph::sync_at(&chain, &at, netuid, 0),
+                    drand::last_stored_round(&chain, &at)
+                );
+                Ok::<_, ChainError>((at, mg?, round.ok()))
             };
             match read.await {
-                Ok((at, mg)) if is_current(generation) => {
+                Ok((at, mg, round)) if is_current(generation) => {
+                    self.last_stored_round.set(round);
                     let epoch = mg.schedule.last_epoch_block;
                     SHOWN_AT.with(|s| *s.borrow_mut() = Some(at));
                     self.shown(mg, None);
@@ -593,6 +613,11 @@ fn list(netuids: &[u16]) -> String {
         .map(u16::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The open connection to the page's endpoint (for reads outside the subnet shown).
+pub async fn open(endpoint: &str) -> Result<Chain, ChainError> {
+    connection(endpoint).await
 }
 
 /// What went wrong, and what to do, for a page (not a command line).

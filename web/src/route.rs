@@ -1,6 +1,7 @@
 //! The page's URL holds the endpoint, the netuid, the mechanism and a pinned block
-//! (`?endpoint=ws://…&netuid=2&mechanism=1&block=1200`), so a view can be shared; presets are
-//! btcli's network names, resolved by `bt-chain`.
+//! (`?endpoint=ws://…&netuid=2&mechanism=1&block=1200`), a validator's status URL
+//! (`status=http://127.0.0.1:9200/status`) and a looked-up key (`lookup=5F…`), so a view can
+//! be shared; presets are btcli's network names, resolved by `bt-chain`.
 
 use web_sys::UrlSearchParams;
 
@@ -21,6 +22,10 @@ pub struct Route {
     pub mechanism: u8,
     /// The past block shown; `None` follows new blocks.
     pub block: Option<u64>,
+    /// "My validator": the URL of a validator's `GET /status`.
+    pub status: Option<String>,
+    /// The hotkey or coldkey looked up across subnets (SS58).
+    pub lookup: Option<String>,
 }
 
 impl Default for Route {
@@ -30,6 +35,8 @@ impl Default for Route {
             netuid: None,
             mechanism: 0,
             block: None,
+            status: None,
+            lookup: None,
         }
     }
 }
@@ -55,11 +62,19 @@ impl Route {
             .and_then(|n| n.trim().parse().ok())
             .unwrap_or(0);
         let block = params.get("block").and_then(|n| n.trim().parse().ok());
+        let text = |name: &str| {
+            params
+                .get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         Self {
             endpoint,
             netuid,
             mechanism,
             block,
+            status: text("status"),
+            lookup: text("lookup"),
         }
     }
 
@@ -78,6 +93,12 @@ impl Route {
         }
         if let Some(block) = self.block {
             params.append("block", &block.to_string());
+        }
+        if let Some(status) = &self.status {
+            params.append("status", status);
+        }
+        if let Some(key) = &self.lookup {
+            params.append("lookup", key);
         }
         format!("?{}", String::from(params.to_string()))
     }

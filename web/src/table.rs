@@ -7,6 +7,7 @@
 //! mechanism weighted by its emission share).
 
 use bt_core::metagraph::{Metagraph, Neuron};
+use bt_core::pruning::{pruning_order, PruneRank, PruneRisk};
 use bt_core::units::{fraction_text, tokens_text};
 use serde::Serialize;
 
@@ -41,6 +42,9 @@ pub struct Row {
     pub last_update: u64,
     /// `ip:port` of the axon, empty when the neuron does not serve.
     pub axon: String,
+    /// Its place in the chain's pruning order and its immunity (`None` when the
+    /// registration settings were not read).
+    pub prune: Option<PruneRisk>,
 }
 
 impl Row {
@@ -65,6 +69,18 @@ impl Row {
             } else {
                 String::new()
             },
+            prune: None,
+        }
+    }
+
+    /// The pruning order as a sort key: places first, then the uids the floor of free uids
+    /// protects, then the owner's immortal ones, then unknown.
+    pub fn prune_key(&self) -> u32 {
+        match self.prune.map(|p| p.rank) {
+            Some(PruneRank::Place(n)) => u32::from(n),
+            Some(PruneRank::Floor) => 1 << 17,
+            Some(PruneRank::OwnerImmortal) => 1 << 18,
+            None => u32::MAX,
         }
     }
 
@@ -87,11 +103,19 @@ pub fn short_address(address: &str) -> String {
 
 /// All rows of `metagraph`, by uid.
 pub fn rows(metagraph: &Metagraph, ss58: impl Fn(&[u8; 32]) -> String) -> Vec<Row> {
-    metagraph
+    let mut rows: Vec<Row> = metagraph
         .neurons
         .iter()
         .map(|n| Row::new(n, &ss58))
-        .collect()
+        .collect();
+    if let Some(rules) = &metagraph.registration {
+        for risk in pruning_order(metagraph, rules) {
+            if let Some(row) = rows.get_mut(usize::from(risk.uid)) {
+                row.prune = Some(risk);
+            }
+        }
+    }
+    rows
 }
 
 /// The table's columns, in display order.
@@ -117,6 +141,8 @@ pub enum Column {
     Permit,
     /// active
     Active,
+    /// place in the pruning order
+    Prune,
     /// last update
     LastUpdate,
     /// axon
@@ -125,7 +151,7 @@ pub enum Column {
 
 impl Column {
     /// The columns the page's table shows (the axon is in the detail panel and the exports).
-    pub const SHOWN: [Column; 11] = [
+    pub const SHOWN: [Column; 12] = [
         Column::Uid,
         Column::Hotkey,
         Column::Stake,
@@ -136,11 +162,12 @@ impl Column {
         Column::ValidatorTrust,
         Column::Permit,
         Column::Active,
+        Column::Prune,
         Column::LastUpdate,
     ];
 
     /// Every column, in export order.
-    pub const ALL: [Column; 12] = [
+    pub const ALL: [Column; 13] = [
         Column::Uid,
         Column::Hotkey,
         Column::Stake,
@@ -151,6 +178,7 @@ impl Column {
         Column::ValidatorTrust,
         Column::Permit,
         Column::Active,
+        Column::Prune,
         Column::LastUpdate,
         Column::Axon,
     ];
@@ -168,6 +196,7 @@ impl Column {
             Column::ValidatorTrust => "vtrust",
             Column::Permit => "permit",
             Column::Active => "active",
+            Column::Prune => "prune",
             Column::LastUpdate => "last_update",
             Column::Axon => "axon",
         }
@@ -182,7 +211,8 @@ impl Column {
             | Column::Emission
             | Column::ValidatorTrust
             | Column::Permit
-            | Column::Active => Scope::Subnet,
+            | Column::Active
+            | Column::Prune => Scope::Subnet,
             Column::Uid | Column::Hotkey | Column::Stake | Column::Axon => Scope::Neuron,
         }
     }
@@ -200,6 +230,7 @@ impl Column {
             Column::ValidatorTrust => "ValidatorTrust[netuid]: how much of this validator's weight survived clipping at consensus, each mechanism weighted by its emission share",
             Column::Permit => "ValidatorPermit[netuid]: holds a validator permit",
             Column::Active => "Active[netuid]: set weights within the activity cutoff in some mechanism",
+            Column::Prune => "the order in which the chain replaces uids when registrations arrive on a full subnet (get_neuron_to_prune: lowest Emission, then oldest registration, then lowest uid; free uids before immune ones while more than MinNonImmuneUids are free; the owner's immortal hotkeys never), and the blocks of ImmunityPeriod left",
             Column::LastUpdate => "LastUpdate[mecid·4096+netuid]: block of the last weight setting in the selected mechanism",
             Column::Axon => "the miner's announced address",
         }
@@ -218,9 +249,28 @@ impl Column {
             Column::ValidatorTrust => proportion(row.validator_trust),
             Column::Permit => yes_no(row.validator_permit),
             Column::Active => yes_no(row.active),
+            Column::Prune => prune_text(row.prune),
             Column::LastUpdate => row.last_update.to_string(),
             Column::Axon => row.axon.clone(),
         }
+    }
+}
+
+/// A uid's place in the pruning order and its immunity: `#1`, `floor`, `owner`, each with
+/// `· immune N` while immune.
+pub fn prune_text(prune: Option<PruneRisk>) -> String {
+    let Some(p) = prune else {
+        return String::new();
+    };
+    let place = match p.rank {
+        PruneRank::Place(n) => format!("#{n}"),
+        PruneRank::Floor => "floor".to_string(),
+        PruneRank::OwnerImmortal => "owner".to_string(),
+    };
+    if p.immune {
+        format!("{place} · immune {}", p.immunity_left)
+    } else {
+        place
     }
 }
 
@@ -263,6 +313,7 @@ pub fn sort(rows: &mut [Row], column: Column, descending: bool) {
             Column::ValidatorTrust => a.validator_trust.cmp(&b.validator_trust),
             Column::Permit => a.validator_permit.cmp(&b.validator_permit),
             Column::Active => a.active.cmp(&b.active),
+            Column::Prune => a.prune_key().cmp(&b.prune_key()),
             Column::LastUpdate => a.last_update.cmp(&b.last_update),
             Column::Axon => a.axon.cmp(&b.axon),
         }
@@ -368,6 +419,37 @@ mod tests {
         assert!(Column::Consensus.help().starts_with("Consensus[netuid]"));
         assert_eq!(tokens(1_500_000_000), "1.5000");
         assert_eq!(tokens(123), "0.0000");
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_prune_column_follows_the_chains_order() {
+        // Emissions 3, 1, 2, 0 (uid 3 the owner, immortal); uid 2 registered late (immune).
+        let mut mg = Metagraph {
+            block: 1000,
+            neurons: (0..4u16)
+                .map(|uid| Neuron {
+                    uid,
+                    hotkey: [uid as u8; 32],
+                    emission: [3, 1, 2, 0][usize::from(uid)],
+                    block_at_registration: if uid == 2 { 990 } else { 0 },
+                    ..Neuron::default()
+                })
+                .collect(),
+            owner_hotkey: Some([3; 32]),
+            registration: Some(bt_core::pruning::RegistrationRules {
+                min_non_immune_uids: 0,
+                immune_owner_uids_limit: 1,
+                owner_hotkeys: vec![],
+            }),
+            ..Metagraph::default()
+        };
+        mg.hyperparams.immunity_period = 100;
+        let mut rows = rows(&mg, |k| format!("{}", k[0]));
+        let cells: Vec<String> = rows.iter().map(|r| Column::Prune.cell(r)).collect();
+        assert_eq!(cells, ["#2", "#1", "#3 · immune 90", "owner"]);
+        sort(&mut rows, Column::Prune, false);
+        assert_eq!(rows.iter().map(|r| r.uid).collect::<Vec<_>>(), [1, 0, 2, 3]);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -27,9 +27,9 @@
 //!
 //! A screenshot of each view lands in `target/explorer-<view>.png`.
 //!
-//! `explorer_budget_256_uids` (ignored; run by `scripts/bench-explorer.sh`) measures the
-//! performance budget on a 256-uid subnet. `explorer_dev_node` (ignored) sets up the same
-//! chain as the main test and keeps it up, for working on the page by hand.
+//! The performance budget on a 256-uid subnet is `tests/explorer_budget.rs`.
+//! `explorer_dev_node` (ignored) sets up the same chain as the main test and keeps it up, for
+//! working on the page by hand.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod browser;
@@ -37,7 +37,7 @@ mod browser;
 use std::path::Path;
 use std::time::Duration;
 
-use browser::{block_number, browser, dist, page, serve, wait_for};
+use browser::{block_number, browser, dist, js, page, scroll_to, serve, shot, wait_for};
 use bt_chain::bootstrap::{bootstrap, dev_key, BootstrapConfig, Subnet};
 use bt_chain::localnet::{new_block, run_epochs, Localnet};
 use bt_chain::weights::{set_weights, Target, WeightsToSet};
@@ -151,26 +151,6 @@ async fn setup(chain: &Chain) -> Setup {
     Setup { a, b }
 }
 
-async fn js(client: &Client, script: &str) -> Value {
-    client.execute(script, vec![]).await.expect("script runs")
-}
-
-async fn shot(client: &Client, view: &str) {
-    let png = client.screenshot().await.expect("screenshot");
-    let path = browser::repo().join(format!("target/explorer-{view}.png"));
-    std::fs::write(&path, png).expect("save the screenshot");
-    eprintln!("screenshot: {}", path.display());
-}
-
-/// Scrolls the element `selector` to the top of the viewport (for the screenshot).
-async fn scroll_to(client: &Client, selector: &str) {
-    js(
-        client,
-        &format!("document.querySelector('{selector}').scrollIntoView({{block: 'start'}}); window.scrollBy(0, -90); return true;"),
-    )
-    .await;
-}
-
 /// The text of every cell of every body row of table `selector`.
 async fn table_cells(client: &Client, selector: &str) -> Vec<Vec<String>> {
     let v = js(
@@ -280,10 +260,16 @@ async fn heatmap_rows(client: &Client) -> Vec<u16> {
         .collect()
 }
 
-/// Checks the table's stake, I and last_update columns against `mg` (the mechanism shown).
+/// Checks the table's stake, C, I, D, E, prune and last_update columns against `mg` (the
+/// mechanism shown; the pruning order as `bt_core::pruning` computes it from the same read).
 async fn check_table(client: &Client, mg: &Metagraph) {
     let cells = table_cells(client, "#neurons-table").await;
     assert_eq!(cells.len(), mg.n(), "a row per uid");
+    let rules = mg
+        .registration
+        .as_ref()
+        .expect("the registration rules are read");
+    let order = bt_core::pruning::pruning_order(mg, rules);
     for (row, n) in cells.iter().zip(&mg.neurons) {
         assert_eq!(row[0], n.uid.to_string(), "table order is by uid");
         assert_eq!(
@@ -298,6 +284,12 @@ async fn check_table(client: &Client, mg: &Metagraph) {
         assert_eq!(row[6], tokens_text(n.emission), "E of uid {}", n.uid);
         assert_eq!(
             row[10],
+            bt_web::table::prune_text(order.get(usize::from(n.uid)).copied()),
+            "the pruning order of uid {}",
+            n.uid
+        );
+        assert_eq!(
+            row[11],
             n.last_update.to_string(),
             "last_update of uid {}",
             n.uid
@@ -1040,188 +1032,4 @@ async fn explorer_dev_node() {
     while !stop.exists() {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-}
-
-/// The performance budget on a 256-uid subnet of 32 validators (each weights all 223 miners,
-/// so W is 32 × 256), 223 miners and the owner, over 20 epochs (one mechanism: the
-/// chain caps the uids of all mechanisms together at 256, `TooManyUIDsPerMechanism`): time from
-/// navigation start to the first table and heatmap over fresh page loads, the 20-epoch history
-/// (batched reads at past blocks), what-if and explain recomputes, heatmap redraws; and the
-/// layout at a laptop's 1366 × 768. Prints one `BUDGET {json}` line; `scripts/bench-explorer.sh`
-/// runs it and checks the figures against the budget.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a benchmark: scripts/bench-explorer.sh runs it"]
-async fn explorer_budget_256_uids() {
-    let dist = dist();
-    let (_node, chain) = start_chain().await;
-    let subnet = bootstrap(
-        &chain,
-        &BootstrapConfig {
-            validator_stakes_tao: (0..32).map(|i| 20 - i / 4).collect(),
-            miners: 223,
-            // 32 stakes into one young pool: the later ones buy little alpha; a low threshold
-            // lets every validator set weights.
-            stake_threshold: 1_000_000,
-            ..BootstrapConfig::default()
-        },
-    )
-    .await
-    .expect("bootstrap");
-    let all: Vec<usize> = (0..subnet.validators.len()).collect();
-    set_all_weights(&chain, &subnet, &all, 0, 0).await;
-    run_epochs(&chain, subnet.netuid, 10)
-        .await
-        .expect("ten epochs");
-    set_all_weights(&chain, &subnet, &all, 0, 3).await;
-    run_epochs(&chain, subnet.netuid, 10)
-        .await
-        .expect("ten more epochs");
-    let mg = metagraph::sync(&chain, subnet.netuid, None)
-        .await
-        .expect("sync");
-    assert_eq!(mg.n(), 256);
-
-    let site = serve(dist).await;
-    let (_driver, client) = browser().await;
-    let url = page(&site, chain.endpoint(), Some(subnet.netuid));
-    let mut first_render = Vec::new();
-    let mut history = Vec::new();
-    for _ in 0..5 {
-        client.goto("about:blank").await.expect("blank");
-        client.goto(&url).await.expect("open the page");
-        let ms = wait_for(
-            &client,
-            "the first render mark",
-            LOAD,
-            "const v = document.documentElement.dataset.firstRenderMs; return v ? Number(v) : null;",
-            |v| v.is_number(),
-        )
-        .await;
-        let rows = js(
-            &client,
-            "return document.querySelectorAll('#neurons tbody tr').length;",
-        )
-        .await;
-        assert_eq!(rows, 256, "the mark is set once the table is filled");
-        first_render.push(ms.as_f64().unwrap_or(f64::NAN));
-        let ms = wait_for(
-            &client,
-            "the history",
-            LOAD,
-            "const e = document.querySelector('#history-progress [data-ms]'); return e ? Number(e.dataset.ms) : null;",
-            |v| v.is_number(),
-        )
-        .await;
-        history.push(ms.as_f64().unwrap_or(f64::NAN));
-    }
-    let epochs = js(&client, "return document.querySelectorAll('#detail-history figure.spark')[0].dataset.blocks.split(',').length;").await;
-    assert_eq!(epochs, 20, "the history holds 20 epochs");
-
-    // What-if: ten edits of the selected validator's weights.
-    let mut whatif = Vec::new();
-    let miners: Vec<u16> = subnet.miners.iter().map(|m| m.uid).collect();
-    for (k, uid) in miners.iter().take(10).enumerate() {
-        let before = js(&client, "const w = document.getElementById('whatif').dataset; return w.recomputeMs + '|' + w.recomputes;").await;
-        client
-            .execute(
-                "const input = document.querySelector(`#whatif-table tr[data-uid='${arguments[0]}'] input.weight`);
-                 input.value = String(arguments[1]); input.dispatchEvent(new Event('change'));",
-                vec![Value::from(*uid), Value::from(1000 * (k as u64 + 1))],
-            )
-            .await
-            .expect("edit a weight");
-        let after = wait_for(
-            &client,
-            "a what-if recompute",
-            SHORT,
-            "const w = document.getElementById('whatif').dataset; return w.recomputeMs + '|' + w.recomputes;",
-            |v| v != &before,
-        )
-        .await;
-        let ms: f64 = after
-            .as_str()
-            .and_then(|s| s.split('|').next())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(f64::NAN);
-        whatif.push(ms);
-    }
-    // Explain: ten uids opened in the detail panel (the epoch of the state as it is, plus the
-    // explanations).
-    let mut explain = Vec::new();
-    for uid in [70u16, 1, 100, 2, 150, 3, 200, 4, 255, 5] {
-        js(
-            &client,
-            &format!(
-                "document.querySelector('#neurons tr[data-uid=\"{uid}\"]').click(); return true;"
-            ),
-        )
-        .await;
-        wait_for(
-            &client,
-            "the detail panel",
-            SHORT,
-            "return document.querySelector('#neurons tr.focus') ? document.querySelector('#neurons tr.focus').dataset.uid : null;",
-            |v| v.as_str() == Some(uid.to_string().as_str()),
-        )
-        .await;
-        let ms = js(
-            &client,
-            "return Number(document.getElementById('detail').dataset.explainMs);",
-        )
-        .await;
-        explain.push(ms.as_f64().unwrap_or(f64::NAN));
-    }
-
-    let mut redraw = Vec::new();
-    for button in [
-        "zoom-in", "zoom-in", "zoom-out", "zoom-out", "zoom-out", "zoom-fit", "layer-b", "layer-w",
-        "zoom-in", "zoom-fit",
-    ] {
-        let before = js(&client, "const c = document.getElementById('heatmap-canvas').dataset; return c.redrawMs + '|' + c.redraws;").await;
-        js(
-            &client,
-            &format!("document.getElementById('{button}').click(); return true;"),
-        )
-        .await;
-        let after = wait_for(
-            &client,
-            "a redraw",
-            SHORT,
-            "const c = document.getElementById('heatmap-canvas').dataset; return c.redrawMs + '|' + c.redraws;",
-            |v| v != &before,
-        )
-        .await;
-        let ms: f64 = after
-            .as_str()
-            .and_then(|s| s.split('|').next())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(f64::NAN);
-        redraw.push(ms);
-    }
-
-    // A laptop screen: nothing wider than the window.
-    client.set_window_size(1366, 768).await.expect("resize");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let overflow = js(
-        &client,
-        "return document.documentElement.scrollWidth - window.innerWidth;",
-    )
-    .await;
-    js(&client, "window.scrollTo(0, 0); return true;").await;
-    shot(&client, "laptop-256").await;
-
-    println!(
-        "BUDGET {}",
-        serde_json::json!({
-            "uids": mg.n(),
-            "first_render_ms": first_render,
-            "history_ms": history,
-            "history_epochs": epochs,
-            "whatif_ms": whatif,
-            "explain_ms": explain,
-            "redraw_ms": redraw,
-            "laptop_overflow_px": overflow,
-        })
-    );
-    client.close().await.expect("close");
 }

@@ -64,3 +64,22 @@ fn presets_resolve_and_junk_is_refused() {
     assert_eq!(Route::from_query("?mechanism=300").mechanism, 0);
     assert_eq!(Route::from_query("?block=-1").block, None);
 }
+
+#[wasm_bindgen_test]
+fn status_url_and_lookup_key_round_trip() {
+    let route = Route {
+        endpoint: "ws://127.0.0.1:9944".into(),
+        netuid: Some(2),
+        status: Some("http://127.0.0.1:9200/status".into()),
+        lookup: Some("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY".into()),
+        ..Route::default()
+    };
+    let query = route.to_query();
+    assert!(
+        query.ends_with("&status=http%3A%2F%2F127.0.0.1%3A9200%2Fstatus&lookup=5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"),
+        "{query}"
+    );
+    assert_eq!(Route::from_query(&query), route);
+    // Blank values are no selection.
+    assert_eq!(Route::from_query("?status=%20&lookup=").status, None);
+}

@@ -117,6 +117,7 @@ pub(crate) fn yuma3_ema(
         let alpha_low = math::u16_proportion_to_fixed(p.alpha_low);
         let alpha_high = math::u16_proportion_to_fixed(p.alpha_high);
         let steepness = I32F32::saturating_from_num(p.alpha_sigmoid_steepness);
+        let curve = math::SigmoidCurve::new(alpha_low, alpha_high, steepness);
         let columns = consensus.len();
         let mut scratch = vec![ZERO; columns];
         let empty = SparseRow::new();
@@ -142,7 +143,7 @@ pub(crate) fn yuma3_ema(
                     .zip(w_seen.iter().zip(&b_seen))
                     .map(|(&j, (&w, &b))| {
                         let c = consensus.get(usize::from(j)).copied().unwrap_or(ZERO);
-                        math::alpha_sigmoid(c, w, b, alpha_low, alpha_high, steepness)
+                        curve.alpha(c, w, b)
                     })
                     .collect();
                 math::ema_alpha_row(w_row, b_row, &mut scratch, |j| {

@@ -81,11 +81,81 @@ pub fn exp_safe(input: I32F32) -> I32F32 {
     } else if max_input < input {
         safe_input = max_input;
     }
-    match exp::<I32F32, I32F32>(safe_input) {
-        Ok(v) => v,
-        Err(()) if safe_input <= ZERO => ZERO,
-        Err(()) => I32F32::max_value(),
+    match exp_i32f32(safe_input) {
+        Some(v) => v,
+        None if safe_input <= ZERO => ZERO,
+        None => I32F32::max_value(),
     }
+}
+
+/// `substrate_fixed::transcendental::exp::<I32F32, I32F32>`, value for value (the property
+/// test below holds the two equal; its `Err(())`, an overflow, is `None`), in fewer and
+/// cheaper operations. The crate's algorithm:
+/// `1 + x + Σ_{i=2}^{31} term_i` with `term_i = (term_{i−1} · x) / i` in I32F32, each step
+/// checked (an overflow is `Err`), and `1 / result` for a negative `x`. Here:
+/// - the division of a fixed-point value by the integer `i` is done on the raw bits:
+///   `(a · 2³²) / (i · 2³²)` and `a / i` are the same rational, truncated the same way, so
+///   the i64 quotient equals the crate's i128 one (and cannot overflow);
+/// - the product is the crate's: `(a · b · 2³²) >> 64` in i128, an overflow of that i128
+///   product (|a · b| ≥ 2⁹⁵) being `Err`;
+/// - once a term is 0 every later term is 0 and adds nothing: the loop stops there.
+///
+/// `x = 0` and `x = 1` take the crate's own shortcuts (1 and its constant e).
+pub fn exp_i32f32(x: I32F32) -> Option<I32F32> {
+    if x == ZERO || x == ONE {
+        return exp::<I32F32, I32F32>(x).ok();
+    }
+    let neg = x < ZERO;
+    let op: i64 = if neg {
+        x.to_bits().checked_neg()?
+    } else {
+        x.to_bits()
+    };
+    let one: i64 = 1 << 32;
+    let mut result = op.checked_add(one)?;
+    let mut term = op;
+    // One step per i, unrolled so that each division is by a constant (a multiply).
+    macro_rules! steps {
+        ($($i:literal)*) => {$(
+            let product = i128::from(term) * i128::from(op);
+            if !(-(1i128 << 95)..(1i128 << 95)).contains(&product) {
+                return None;
+            }
+            term = ((product >> 32) as i64) / $i;
+            if term == 0 {
+                return Some(finish(result, neg));
+            }
+            result = result.checked_add(term)?;
+        )*};
+    }
+    steps!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    Some(finish(result, neg))
+}
+
+/// The end of [`exp_i32f32`]: the sum, or `1 / sum` for a negative exponent. The sum is at
+/// least 1 there (`e^|x|`), so `1 / sum` always fits: [`one_over`] computes the crate's
+/// quotient.
+fn finish(result: i64, neg: bool) -> I32F32 {
+    if neg {
+        one_over(result)
+    } else {
+        I32F32::from_bits(result)
+    }
+}
+
+/// `ONE / x` as I32F32 division computes it (`(2³² · 2³²) / bits`, truncated), for `x ≥ 1`
+/// (bits ≥ 2³², so the quotient is at most 2³² and fits), in u64 arithmetic:
+/// `2⁶⁴ = (2⁶⁴ − 1) + 1`, so the quotient is `⌊(2⁶⁴ − 1) / b⌋`, plus one when the remainder
+/// of that is `b − 1`. Below 1 the crate's division is used (which panics on 0; [`finish`]
+/// and the sigmoid never pass less than 1).
+pub fn one_over(bits: i64) -> I32F32 {
+    if bits < (1 << 32) {
+        return ONE.saturating_div(I32F32::from_bits(bits));
+    }
+    let b = bits as u64;
+    let q = u64::MAX / b;
+    let q = if u64::MAX % b == b - 1 { q + 1 } else { q };
+    I32F32::from_bits(q as i64)
 }
 
 /// `clamp_value` (L1354): `min(high)` then `max(low)`, so `low` wins when the bounds cross.
@@ -623,19 +693,47 @@ pub fn alpha_sigmoid(
     alpha_high: I32F32,
     steepness: I32F32,
 ) -> I32F32 {
-    let diff_buy = clamp_value(weight.saturating_sub(consensus), ZERO, ONE);
-    let diff_sell = clamp_value(bond.saturating_sub(weight), ZERO, ONE);
-    let combined_diff = if weight >= bond { diff_buy } else { diff_sell };
-    let sigmoid = ONE.saturating_div(
-        ONE.saturating_add(exp_safe(
-            steepness
-                .saturating_div(I32F32::from_num(-100))
-                .saturating_mul(combined_diff.saturating_sub(I32F32::from_num(0.5))),
-        )),
-    );
-    let alpha =
-        alpha_low.saturating_add(sigmoid.saturating_mul(alpha_high.saturating_sub(alpha_low)));
-    clamp_value(alpha, alpha_low, alpha_high)
+    SigmoidCurve::new(alpha_low, alpha_high, steepness).alpha(consensus, weight, bond)
+}
+
+/// [`alpha_sigmoid`]'s constants, computed once for a whole matrix: the same operations on
+/// the same values, so every α is the runtime's.
+#[derive(Debug, Clone, Copy)]
+pub struct SigmoidCurve {
+    alpha_low: I32F32,
+    alpha_high: I32F32,
+    /// `steepness / −100`.
+    scaled_steepness: I32F32,
+}
+
+impl SigmoidCurve {
+    /// The curve of `alpha_low`, `alpha_high` and `steepness`.
+    pub fn new(alpha_low: I32F32, alpha_high: I32F32, steepness: I32F32) -> Self {
+        Self {
+            alpha_low,
+            alpha_high,
+            scaled_steepness: steepness.saturating_div(I32F32::from_num(-100)),
+        }
+    }
+
+    /// The α of one bond.
+    pub fn alpha(&self, consensus: I32F32, weight: I32F32, bond: I32F32) -> I32F32 {
+        let diff_buy = clamp_value(weight.saturating_sub(consensus), ZERO, ONE);
+        let diff_sell = clamp_value(bond.saturating_sub(weight), ZERO, ONE);
+        let combined_diff = if weight >= bond { diff_buy } else { diff_sell };
+        // `ONE.saturating_div(ONE + e)`; `ONE + e` is at least 1 (e ≥ 0).
+        let sigmoid = one_over(
+            ONE.saturating_add(exp_safe(
+                self.scaled_steepness
+                    .saturating_mul(combined_diff.saturating_sub(I32F32::from_num(0.5))),
+            ))
+            .to_bits(),
+        );
+        let alpha = self
+            .alpha_low
+            .saturating_add(sigmoid.saturating_mul(self.alpha_high.saturating_sub(self.alpha_low)));
+        clamp_value(alpha, self.alpha_low, self.alpha_high)
+    }
 }
 
 /// The value the runtime's peeking merge (`compute_liquid_alpha_values_sparse`, run_epoch.rs
@@ -666,6 +764,69 @@ pub(crate) fn peek_values(row: &SparseRow, columns: &[u16]) -> Vec<I32F32> {
 mod tests {
     //! Expected values from the runtime's own `tests/math.rs` (spec 425).
     use super::*;
+    use proptest::prelude::*;
+
+    /// The crate the runtime computes e^x with.
+    fn crate_exp(x: I32F32) -> Option<I32F32> {
+        exp::<I32F32, I32F32>(x).ok()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        /// The sigmoid's range (|x| ≤ 20 after `exp_safe`'s clamp), raw bits.
+        #[test]
+        fn exp_equals_the_crates_in_the_sigmoids_range(raw in -(20i64 << 32)..=(20i64 << 32)) {
+            let x = I32F32::from_bits(raw);
+            prop_assert_eq!(exp_i32f32(x), crate_exp(x));
+        }
+
+        /// Anywhere, overflows (`Err`) included.
+        #[test]
+        fn exp_equals_the_crates_everywhere(raw in any::<i64>(), shift in 0u32..63) {
+            let x = I32F32::from_bits(raw >> shift);
+            prop_assert_eq!(exp_i32f32(x), crate_exp(x));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        /// `1 / x` as the crate divides, for every x (saturating below 1, as `saturating_div`).
+        #[test]
+        fn one_over_equals_the_crates_division(raw in any::<i64>(), shift in 0u32..63) {
+            let bits = raw >> shift;
+            prop_assume!(bits != 0, "the crate panics on a zero divisor, as one_over does");
+            prop_assert_eq!(one_over(bits), ONE.saturating_div(I32F32::from_bits(bits)));
+        }
+    }
+
+    #[test]
+    fn exp_equals_the_crates_at_the_edges() {
+        let edges = [
+            0i64,
+            1,
+            -1,
+            1 << 32,
+            -(1 << 32),
+            (1 << 31),
+            -(1 << 31),
+            20 << 32,
+            -(20 << 32),
+            21 << 32,
+            -(21 << 32),
+            (1 << 32) + 1,
+            (1 << 32) - 1,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ];
+        for raw in edges {
+            let x = I32F32::from_bits(raw);
+            assert_eq!(exp_i32f32(x), crate_exp(x), "raw {raw}");
+            if raw != 0 {
+                assert_eq!(one_over(raw), ONE.saturating_div(x), "1 / raw {raw}");
+            }
+        }
+    }
 
     fn fx(v: &[f32]) -> Vec<I32F32> {
         v.iter().map(|&x| I32F32::from_num(x)).collect()

@@ -153,12 +153,67 @@ pub(crate) fn run(input: &SubnetEpochInput, trace: bool) -> Result<SubnetEpochOu
     run_keeping(input, trace, None)
 }
 
+/// An earlier epoch whose mechanisms may be taken as they are.
+#[derive(Clone, Copy)]
+pub(crate) struct Earlier<'a> {
+    /// Its input.
+    pub input: &'a SubnetEpochInput,
+    /// Its output.
+    pub output: &'a SubnetEpochOutput,
+}
+
+impl Earlier<'_> {
+    /// Mechanism `mech`'s output, when `input` gives that mechanism exactly what the earlier
+    /// epoch gave it. A mechanism's epoch (`run_mechanism`, and Null's) reads the subnet-wide
+    /// input and its own `MechanismInput` only, and its share of the emission follows from the
+    /// subnet-wide input: equal inputs, equal output, value for value.
+    fn mechanism(&self, input: &SubnetEpochInput, mech: usize) -> Option<&EpochOutput> {
+        let a = self.input;
+        let shared = a.runtime == input.runtime
+            && a.current_block == input.current_block
+            && a.n == input.n
+            && a.tao_weight == input.tao_weight
+            && a.stake_threshold == input.stake_threshold
+            && a.owner_uid == input.owner_uid
+            && a.rao_emission == input.rao_emission
+            && a.emission_budgets == input.emission_budgets
+            && a.mechanisms.len() == input.mechanisms.len()
+            && a.params == input.params
+            && a.alpha_stake == input.alpha_stake
+            && a.tao_stake == input.tao_stake
+            && a.validator_permit == input.validator_permit
+            && a.block_at_registration == input.block_at_registration;
+        (shared && a.mechanisms.get(mech)? == input.mechanisms.get(mech)?)
+            .then(|| self.output.mechanisms.get(mech))
+            .flatten()
+    }
+}
+
+/// [`run`], taking from `earlier` every mechanism whose input is unchanged.
+pub(crate) fn run_reusing(
+    input: &SubnetEpochInput,
+    earlier: Earlier<'_>,
+) -> Result<SubnetEpochOutput, EpochError> {
+    aggregate(input, false, None, Some(earlier))
+}
+
 /// [`run`], keeping each mechanism's intermediate values in `keep` (their `output` moved into
 /// the aggregate's `mechanisms`).
 pub(crate) fn run_keeping(
     input: &SubnetEpochInput,
     trace: bool,
+    keep: Option<&mut Vec<MechanismRun>>,
+) -> Result<SubnetEpochOutput, EpochError> {
+    aggregate(input, trace, keep, None)
+}
+
+/// Each mechanism's epoch (run, or taken from `earlier` when its input is unchanged and
+/// nothing is kept), aggregated as the runtime does.
+fn aggregate(
+    input: &SubnetEpochInput,
+    trace: bool,
     mut keep: Option<&mut Vec<MechanismRun>>,
+    earlier: Option<Earlier<'_>>,
 ) -> Result<SubnetEpochOutput, EpochError> {
     let null = is_null(input);
     let total = input.total_emission();
@@ -169,13 +224,23 @@ pub(crate) fn run_keeping(
         ..SubnetEpochOutput::default()
     };
     for (mech, &(share, budgets)) in plan.iter().enumerate() {
-        let mut tracer = if trace { Tracer::on() } else { Tracer::off() };
-        let mut run = run_planned(input, mech, share, budgets, &mut tracer)?;
-        let mut out: EpochOutput = core::mem::take(&mut run.output);
-        out.trace = tracer.steps;
-        if let Some(keep) = keep.as_mut() {
-            keep.push(run);
-        }
+        let reused = match (&keep, earlier) {
+            (None, Some(e)) if !trace => e.mechanism(input, mech).cloned(),
+            _ => None,
+        };
+        let out: EpochOutput = match reused {
+            Some(out) => out,
+            None => {
+                let mut tracer = if trace { Tracer::on() } else { Tracer::off() };
+                let mut run = run_planned(input, mech, share, budgets, &mut tracer)?;
+                let mut out: EpochOutput = core::mem::take(&mut run.output);
+                out.trace = tracer.steps;
+                if let Some(keep) = keep.as_mut() {
+                    keep.push(run);
+                }
+                out
+            }
+        };
         // The mechanism's weight: its share of the emission; with nothing to emit mechanism 0
         // gets the full weight (`safe_div_or`).
         let weight = mechanism_weight(share, total, mech);

@@ -163,6 +163,25 @@ pub fn epoch_with_mechanisms(input: &SubnetEpochInput) -> Result<SubnetEpochOutp
     mechanisms::run(input, false)
 }
 
+/// [`epoch_with_mechanisms`] of `input`, taking each mechanism whose input is the one it had
+/// in `earlier_input` (with the same subnet-wide input) from `earlier_output` instead of
+/// running it again: a mechanism's epoch reads nothing else, so the output is the same, value
+/// for value. A what-if that edits one mechanism's weights reruns that mechanism only.
+pub fn epoch_with_mechanisms_reusing(
+    input: &SubnetEpochInput,
+    earlier_input: &SubnetEpochInput,
+    earlier_output: &SubnetEpochOutput,
+) -> Result<SubnetEpochOutput, EpochError> {
+    check_input(input)?;
+    mechanisms::run_reusing(
+        input,
+        mechanisms::Earlier {
+            input: earlier_input,
+            output: earlier_output,
+        },
+    )
+}
+
 /// [`epoch_with_mechanisms`] with each mechanism's per-step values in its `trace`.
 pub fn epoch_with_mechanisms_traced(
     input: &SubnetEpochInput,

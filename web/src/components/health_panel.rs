@@ -2,11 +2,13 @@
 //! older than the activity cutoff or a threshold of one's choosing (with the number of
 //! blocks), uids without a permit that still set weights, permit holders without weights,
 //! miners nobody weights, and how concentrated incentive and emission are (Gini, top-10
-//! share), all from `bt_core::health`.
+//! share), all from `bt_core::health`; the uid the chain prunes next (`bt_core::pruning`) and
+//! the commits that expired unrevealed (`crate::commits`).
 
 use bt_core::health::health;
 use leptos::prelude::*;
 
+use crate::commits::pending_commits;
 use crate::live::Explorer;
 use crate::table::tokens;
 
@@ -33,6 +35,52 @@ pub fn HealthPanel() -> impl IntoView {
             .metagraph
             .with(|m| m.as_ref().map(|m| health(m, t)))
     });
+    let next_pruned = Memo::new(move |_| {
+        explorer.read.with(|m| {
+            let m = m.as_ref()?;
+            let rules = m.registration.as_ref()?;
+            Some(bt_core::pruning::get_neuron_to_prune(m, rules))
+        })
+    });
+    let expired = Memo::new(move |_| {
+        let round = explorer.last_stored_round.get();
+        explorer.read.with(|m| {
+            m.as_ref()
+                .map(|m| {
+                    pending_commits(m, round)
+                        .into_iter()
+                        .filter(|c| c.expired)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let prune_text = move || {
+        match next_pruned.get() {
+        Some(Some(uid)) => format!("next to be pruned: uid {uid}"),
+        Some(None) => "next to be pruned: none (every uid is owner-immortal, or the free uids are at MinNonImmuneUids with no immune uid to take)".to_string(),
+        None => String::new(),
+    }
+    };
+    let prune_detail = move || {
+        explorer.read.with(|m| {
+            m.as_ref().map(|m| {
+                let full = m.n() >= usize::from(m.hyperparams.max_allowed_uids);
+                format!(
+                    " — {} of {} uids{}; immunity {} blocks",
+                    m.n(),
+                    m.hyperparams.max_allowed_uids,
+                    if full {
+                        ", full: the next registration replaces it"
+                    } else {
+                        ", not full: a registration takes a new uid"
+                    },
+                    m.hyperparams.immunity_period
+                )
+            })
+        })
+    };
+
     view! {
         <section id="health">
             <h2>{move || format!("Health, mechanism {}", explorer.mecid.get())}</h2>
@@ -72,6 +120,12 @@ pub fn HealthPanel() -> impl IntoView {
                         <dd id="health-permit-idle">{uid_list(&f.permit_without_weights)}</dd>
                         <dt class:warn={!f.unweighted_miners.is_empty()}>{format!("Miners nobody weights: {}", f.unweighted_miners.len())}</dt>
                         <dd id="health-unweighted">{uid_list(&f.unweighted_miners)}</dd>
+                        <dt>"Deregistration"</dt>
+                        <dd><span id="health-prune" data-uid=move || next_pruned.get().flatten().map(|u| u.to_string()).unwrap_or_default()>{prune_text}</span>{prune_detail}</dd>
+                        <dt class:warn=move || expired.with(|e| !e.is_empty())>{move || format!("Commits expired unrevealed: {}", expired.with(Vec::len))}</dt>
+                        <dd id="health-expired-commits">{move || expired.with(|e| if e.is_empty() { "none".to_string() } else {
+                            e.iter().map(|c| format!("uid {} (mechanism {}, committed at #{}, reveal epoch {})", c.uid, c.mecid, c.commit_block, c.reveal_epoch)).collect::<Vec<_>>().join(", ")
+                        })}</dd>
                         <dt>"Concentration"</dt>
                         <dd id="health-concentration" data-gini=f.incentive.gini data-top10=f.incentive.top10_share>
                             {format!(

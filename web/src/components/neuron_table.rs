@@ -102,7 +102,7 @@ pub fn NeuronTable() -> impl IntoView {
                                     };
                                     view! {
                                         <th title=column.help() on:click=move |_| order.update(|(c, desc)| {
-                                            if *c == column { *desc = !*desc } else { *c = column; *desc = column != Column::Uid }
+                                            if *c == column { *desc = !*desc } else { *c = column; *desc = !matches!(column, Column::Uid | Column::Prune) }
                                         })>
                                             {column.title()}{arrow}
                                         </th>

@@ -1,6 +1,7 @@
 //! What the explorer's browser tests share: the built `dist/` served on loopback, Debian's
 //! chromium driven headless through chromedriver, and polling helpers. Each process is
-//! stopped by its guard's Drop.
+//! stopped by its guard's Drop. Each test binary that includes it uses a part of it.
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
@@ -188,4 +189,26 @@ pub fn page(base: &str, endpoint: &str, netuid: Option<u16>) -> String {
 /// The numbers after `block #` in the indicator, if any.
 pub fn block_number(text: &Value) -> Option<u64> {
     text.as_str()?.strip_prefix("block #")?.trim().parse().ok()
+}
+
+/// Runs `script` (a JS function body) in the page and returns its value.
+pub async fn js(client: &Client, script: &str) -> Value {
+    client.execute(script, vec![]).await.expect("script runs")
+}
+
+/// Saves a screenshot of the page as `target/explorer-{view}.png`.
+pub async fn shot(client: &Client, view: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    let path = repo().join(format!("target/explorer-{view}.png"));
+    std::fs::write(&path, png).expect("save the screenshot");
+    eprintln!("screenshot: {}", path.display());
+}
+
+/// Scrolls the element `selector` to the top of the viewport (for the screenshot).
+pub async fn scroll_to(client: &Client, selector: &str) {
+    js(
+        client,
+        &format!("document.querySelector('{selector}').scrollIntoView({{block: 'start'}}); window.scrollBy(0, -90); return true;"),
+    )
+    .await;
 }
